@@ -1,0 +1,1 @@
+"""Pulumi components that deploy Dify on Kubernetes; one ComponentResource per module."""

@@ -1,0 +1,1 @@
+"""The Dify services themselves (api family, web, sandbox, plugin daemon, agent services)."""

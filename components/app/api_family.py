@@ -1,0 +1,134 @@
+"""What the api-image workloads share: identity, shared storage, the container builder.
+
+api, api_websocket, worker, worker_beat and the migration Job all run langgenius/dify-api;
+this module keeps their common pod pieces in one place so the five components differ only in
+mode, probes and replicas.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import pulumi
+import pulumi_kubernetes as k8s
+
+from components.app.env import STORAGE_PATH, AppContext, Mode, api_family_env
+from components.catalog import Entry, Port, Resources
+from components.kube import ContainerSpec, SecurityProfile, empty_dir, mount
+from components.versions import image_tag
+from components.workload import Deployed, WorkloadArgs, deploy
+
+core = k8s.core.v1
+meta = k8s.meta.v1
+
+# api/Dockerfile: USER dify, uid/gid 1001. Writes go to the storage volume and /tmp only.
+SECURITY = SecurityProfile(run_as_user=1001, run_as_group=1001, fs_group=1001)
+
+STORAGE_VOLUME = "app-storage"
+# Pods that mount the shared app storage carry this label; with a ReadWriteOnce claim they must
+# all land on one node, which pod affinity on it enforces.
+STORAGE_GROUP_LABEL = {"dify-pulumi/storage-group": "app-storage"}
+
+
+def storage_volume(claim_name: pulumi.Input[str]) -> core.VolumeArgs:
+    return core.VolumeArgs(
+        name=STORAGE_VOLUME,
+        persistent_volume_claim=core.PersistentVolumeClaimVolumeSourceArgs(claim_name=claim_name),
+    )
+
+
+def storage_affinity(access_mode: str) -> core.AffinityArgs | None:
+    """Co-locate the storage sharers when the claim is ReadWriteOnce; RWX needs nothing."""
+    if access_mode == "ReadWriteMany":
+        return None
+    # A pod may satisfy a required affinity term with itself, so the first sharer schedules
+    # anywhere and the rest follow it to the same node.
+    return core.AffinityArgs(
+        pod_affinity=core.PodAffinityArgs(
+            required_during_scheduling_ignored_during_execution=[
+                core.PodAffinityTermArgs(
+                    label_selector=meta.LabelSelectorArgs(match_labels=STORAGE_GROUP_LABEL),
+                    topology_key="kubernetes.io/hostname",
+                )
+            ]
+        )
+    )
+
+
+def api_container(
+    ctx: AppContext,
+    mode: Mode,
+    *,
+    image: str,
+    resources: Resources,
+    ports: Sequence[Port] = (),
+    with_storage: bool = True,
+    readiness: core.ProbeArgs | None = None,
+    liveness: core.ProbeArgs | None = None,
+    startup: core.ProbeArgs | None = None,
+    command: Sequence[str] | None = None,
+) -> ContainerSpec:
+    mounts = [mount("tmp", "/tmp")]
+    if with_storage:
+        mounts.append(mount(STORAGE_VOLUME, STORAGE_PATH))
+    return ContainerSpec(
+        name={"websocket": "api-websocket", "beat": "worker-beat"}.get(mode, mode),
+        image=image,
+        resources=resources,
+        security=SECURITY,
+        ports=ports,
+        env=api_family_env(ctx, mode),
+        command=command,
+        readiness=readiness,
+        liveness=liveness,
+        startup=startup,
+        mounts=mounts,
+    )
+
+
+def api_volumes(claim_name: pulumi.Input[str] | None, tmp_size: str = "1Gi") -> list[core.VolumeArgs]:
+    # Document extraction and uploads stage files in /tmp, hence the larger default.
+    volumes = [empty_dir("tmp", tmp_size)]
+    if claim_name is not None:
+        volumes.append(storage_volume(claim_name))
+    return volumes
+
+
+@dataclass
+class ApiFamilyArgs:
+    """Arguments every long-running api-image component takes."""
+
+    ctx: AppContext
+    namespace: pulumi.Input[str]
+    instance: str
+    image: str
+    replicas: int
+    resources: Resources
+    storage_claim: pulumi.Input[str]
+    storage_access_mode: str
+    # The migration Job (and the data stores): nothing serves before the schema is current.
+    depends_on: Sequence[pulumi.Resource] = field(default_factory=tuple)
+
+
+def deploy_api_family(parent: pulumi.Resource, name: str, entry: Entry, args: ApiFamilyArgs,
+                      container: ContainerSpec, *, strategy: str = "RollingUpdate",
+                      with_storage: bool = True) -> Deployed:
+    return deploy(
+        parent,
+        name,
+        WorkloadArgs(
+            entry=entry,
+            namespace=args.namespace,
+            instance=args.instance,
+            version=image_tag(args.image),
+            containers=[container],
+            security=SECURITY,
+            replicas=args.replicas,
+            volumes=api_volumes(args.storage_claim if with_storage else None),
+            strategy=strategy,  # type: ignore[arg-type]
+            affinity=storage_affinity(args.storage_access_mode) if with_storage else None,
+            extra_labels=STORAGE_GROUP_LABEL if with_storage else {},
+            depends_on=args.depends_on,
+        ),
+    )

@@ -1,0 +1,76 @@
+"""dify:app:Migration: the one gated schema migration, a Job running the api image with
+MODE=migration.
+
+Creates: a ``batch/v1`` Job named after the Dify version. pulumi-kubernetes waits for a Job to
+complete, and every api-image Deployment depends on this component, so nothing serves on an old
+schema and no two pods race for the upstream ``db_upgrade_lock`` (which a loser skips silently).
+A version bump changes the name, so the Job is replaced and runs again; other spec changes also
+replace it (Job templates are immutable).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import pulumi
+import pulumi_kubernetes as k8s
+
+from components.app.api_family import SECURITY, api_container, api_volumes
+from components.app.env import AppContext
+from components.catalog import CATALOG, PREFIX, Resources
+from components.kube import labels, object_meta, pod_spec
+from components.versions import image_tag
+
+ENTRY = CATALOG["migration"]
+
+
+def job_name(image: str) -> str:
+    return f"{PREFIX}-migrate-{image_tag(image).replace('.', '-').replace('_', '-').lower()}"[:63]
+
+
+@dataclass
+class MigrationArgs:
+    ctx: AppContext
+    namespace: pulumi.Input[str]
+    instance: str
+    image: str
+    resources: Resources
+    depends_on: Sequence[pulumi.Resource] = field(default_factory=tuple)
+    extra_labels: Mapping[str, str] = field(default_factory=dict)
+
+
+class Migration(pulumi.ComponentResource):
+    job: k8s.batch.v1.Job
+
+    def __init__(self, name: str, args: MigrationArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("dify:app:Migration", name, None, opts)
+        version = image_tag(args.image)
+        object_labels = labels(ENTRY.key, args.instance, version)
+        container = api_container(
+            args.ctx, "migration", image=args.image, resources=args.resources, with_storage=False
+        )
+        self.job = k8s.batch.v1.Job(
+            f"{name}-job",
+            metadata=object_meta(job_name(args.image), args.namespace, object_labels),
+            spec=k8s.batch.v1.JobSpecArgs(
+                backoff_limit=4,
+                active_deadline_seconds=1800,
+                template=k8s.core.v1.PodTemplateSpecArgs(
+                    metadata=k8s.meta.v1.ObjectMetaArgs(labels=object_labels),
+                    spec=pod_spec(
+                        [container],
+                        SECURITY,
+                        volumes=api_volumes(None),
+                        restart_policy="Never",
+                    ),
+                ),
+            ),
+            opts=pulumi.ResourceOptions(
+                parent=self,
+                depends_on=list(args.depends_on),
+                replace_on_changes=["spec"],
+                delete_before_replace=True,
+            ),
+        )
+        self.register_outputs({"job": self.job.metadata.name})

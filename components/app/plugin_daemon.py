@@ -1,0 +1,149 @@
+"""dify:app:PluginDaemon: dify-plugin-daemon (the 0.6.3-local build paired with api 1.16.1).
+
+Creates: its own PersistentVolumeClaim (plugins, packages, per-plugin venvs and the uv cache
+under /app/storage), a Deployment, a ClusterIP Service (5002 API, 5003 remote debugging) and a
+PDB when replicas ≥ 2. It migrates its own database ``dify_plugin`` at every start (image CMD).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_kubernetes as k8s
+
+from components.app.args import AppServiceArgs
+from components.catalog import CATALOG
+from components.kube import (
+    SKIP_AWAIT,
+    ContainerSpec,
+    EnvValue,
+    SecurityProfile,
+    empty_dir,
+    http_probe,
+    labels,
+    mount,
+    object_meta,
+    startup,
+)
+from components.versions import image_tag
+from components.workload import WorkloadArgs, deploy
+
+ENTRY = CATALOG["plugin-daemon"]
+STORAGE_ROOT = "/app/storage"
+
+# The image has no USER and runs as root; plugin runtimes install packages with uv/pip and write
+# caches outside the storage volume ($HOME, tiktoken), which a read-only root would break at
+# plugin-install time. It needs no capability, so all are dropped.
+SECURITY = SecurityProfile(
+    run_as_user=None,
+    run_as_non_root=False,
+    read_only_root_filesystem=False,
+    reason="image runs as root and plugin installs write outside /app/storage",
+)
+
+
+@dataclass
+class PluginDaemonArgs(AppServiceArgs):
+    storage_size: str = "10Gi"
+    storage_access_mode: str = "ReadWriteOnce"
+    storage_class: str | None = None
+
+
+def plugin_daemon_env(args: AppServiceArgs) -> dict[str, EnvValue]:
+    stores = args.ctx.stores
+    creds = args.ctx.credentials
+    pg, redis = stores.postgres, stores.redis
+    return {
+        "DB_TYPE": "postgresql",
+        "DB_HOST": pg.host,
+        "DB_PORT": str(pg.port),
+        "DB_USERNAME": pg.username,
+        "DB_PASSWORD": pg.password,
+        "DB_DATABASE": pg.plugin_database,
+        "DB_SSL_MODE": pg.ssl_mode,
+        "DB_MAX_OPEN_CONNS": "30",
+        "REDIS_HOST": redis.host,
+        "REDIS_PORT": str(redis.port),
+        "REDIS_USERNAME": redis.username,
+        "REDIS_PASSWORD": redis.password,
+        "REDIS_DB": "0",
+        "REDIS_USE_SSL": "true" if redis.use_ssl else "false",
+        "SERVER_PORT": str(ENTRY.port()),
+        "SERVER_KEY": creds["plugin-daemon-key"],
+        "DIFY_INNER_API_URL": CATALOG["api"].url(),
+        "DIFY_INNER_API_KEY": creds["inner-api-key"],
+        "PLUGIN_REMOTE_INSTALLING_HOST": "0.0.0.0",
+        "PLUGIN_REMOTE_INSTALLING_PORT": str(ENTRY.port("plugin-debug")),
+        "PLUGIN_WORKING_PATH": f"{STORAGE_ROOT}/cwd",
+        "PLUGIN_STORAGE_TYPE": "local",
+        "PLUGIN_STORAGE_LOCAL_ROOT": STORAGE_ROOT,
+        "PLUGIN_INSTALLED_PATH": "plugin",
+        "PLUGIN_PACKAGE_CACHE_PATH": "plugin_packages",
+        "PLUGIN_MEDIA_CACHE_PATH": "assets",
+        "MAX_PLUGIN_PACKAGE_SIZE": "52428800",
+        "PYTHON_ENV_INIT_TIMEOUT": "120",
+        "PLUGIN_MAX_EXECUTION_TIMEOUT": "600",
+        "FORCE_VERIFYING_SIGNATURE": "true",
+        "PROMETHEUS_ENABLED": "true",
+    }
+
+
+class PluginDaemon(pulumi.ComponentResource):
+    def __init__(self, name: str, args: PluginDaemonArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("dify:app:PluginDaemon", name, None, opts)
+        version = image_tag(args.image)
+        claim = k8s.core.v1.PersistentVolumeClaim(
+            f"{name}-pvc",
+            metadata=object_meta(
+                f"{ENTRY.name}-storage", args.namespace, labels(ENTRY.key, args.instance, version), SKIP_AWAIT
+            ),
+            spec=k8s.core.v1.PersistentVolumeClaimSpecArgs(
+                access_modes=[args.storage_access_mode],
+                storage_class_name=args.storage_class,
+                resources=k8s.core.v1.VolumeResourceRequirementsArgs(requests={"storage": args.storage_size}),
+            ),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        ready = http_probe("/health/check", period=10)
+        container = ContainerSpec(
+            name="plugin-daemon",
+            image=args.image,
+            resources=args.resources,
+            security=SECURITY,
+            ports=ENTRY.ports,
+            env=plugin_daemon_env(args),
+            readiness=ready,
+            liveness=http_probe("/health/check", period=20, failures=6),
+            startup=startup(ready, budget_seconds=300),
+            mounts=[mount("storage", STORAGE_ROOT), mount("tmp", "/tmp")],
+        )
+        shared_rwo = args.storage_access_mode == "ReadWriteOnce"
+        deployed = deploy(
+            self,
+            name,
+            WorkloadArgs(
+                entry=ENTRY,
+                namespace=args.namespace,
+                instance=args.instance,
+                version=version,
+                containers=[container],
+                security=SECURITY,
+                replicas=args.replicas,
+                volumes=[
+                    k8s.core.v1.VolumeArgs(
+                        name="storage",
+                        persistent_volume_claim=k8s.core.v1.PersistentVolumeClaimVolumeSourceArgs(
+                            claim_name=claim.metadata.name
+                        ),
+                    ),
+                    empty_dir("tmp", "1Gi"),
+                ],
+                # Two daemons on one RWO working directory race on plugin venvs; stop first.
+                strategy="Recreate" if shared_rwo else "RollingUpdate",
+                depends_on=args.depends_on,
+            ),
+        )
+        self.deployment = deployed.deployment
+        self.service = deployed.service
+        self.register_outputs({"url": ENTRY.url()})

@@ -1,0 +1,204 @@
+"""The typed stack config: one model tree for every ``dify:*`` key.
+
+Models are pure (no Pulumi imports) so they are tested without mocks. Keys are camelCase as in
+``Pulumi.<stack>.yaml``; attribute names are snake_case. Unknown keys are errors (typos must not
+pass silently), and every default here is what an unset key means.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+from pydantic.alias_generators import to_camel
+
+from components.config.types import (
+    Cidr,
+    CpuQuantity,
+    DnsLabel,
+    DomainSuffix,
+    EmailAddress,
+    EnvironmentName,
+    Host,
+    ImageTag,
+    KubernetesVersion,
+    MemoryQuantity,
+    Registry,
+    Singleton,
+    StrictStr,
+)
+from components.versions import DIFY_RELEASE
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(
+        alias_generator=to_camel,
+        populate_by_name=True,
+        extra="forbid",
+        frozen=True,
+    )
+
+
+Replicas = Field(default=1, ge=1, le=50)
+
+ServiceName = Literal[
+    "api",
+    "apiWebsocket",
+    "worker",
+    "workerBeat",
+    "web",
+    "sandbox",
+    "pluginDaemon",
+    "agentBackend",
+    "localSandbox",
+    "ssrfProxy",
+    "agentSsrfProxy",
+    "router",
+    "migration",
+    "postgres",
+    "redis",
+    "weaviate",
+]
+
+
+class DifyVersions(_Model):
+    """Overridable only as a unit: the three tags upstream ships together."""
+
+    dify: ImageTag = Field(description="Tag of dify-api, dify-web and the agent images.")
+    sandbox: ImageTag = Field(description="Tag of dify-sandbox from the same compose file.")
+    plugin_daemon: ImageTag = Field(description="Tag of dify-plugin-daemon from the same compose file.")
+
+
+class ReplicaCounts(_Model):
+    api: int = Replicas
+    api_websocket: int = Replicas
+    worker: int = Replicas
+    worker_beat: Singleton = 1
+    web: int = Replicas
+    sandbox: int = Replicas
+    plugin_daemon: int = Replicas
+    agent_backend: int = Replicas
+    local_sandbox: int = Replicas
+    ssrf_proxy: int = Replicas
+    agent_ssrf_proxy: int = Replicas
+    router: int = Replicas
+
+
+class ResourceAmounts(_Model):
+    cpu: CpuQuantity | None = None
+    memory: MemoryQuantity | None = None
+
+
+class ResourceOverride(_Model):
+    requests: ResourceAmounts = ResourceAmounts()
+    limits: ResourceAmounts = ResourceAmounts()
+
+
+class KubernetesSettings(_Model):
+    context: StrictStr | None = Field(default=None, description="kubeconfig context to deploy to.")
+    kubeconfig: StrictStr | None = Field(default=None, description="Path to a kubeconfig file.")
+    render_yaml_to_directory: StrictStr | None = Field(
+        default=None, description="Write YAML here instead of applying (pulumi-kubernetes beta)."
+    )
+    version: KubernetesVersion = Field(default="1.33", description="Target Kubernetes minor version.")
+
+
+class Features(_Model):
+    collaboration: bool = Field(default=True, description="Run api_websocket for real-time collaboration.")
+    agent_v2: bool = Field(
+        default=True, description="Run agent_backend, local_sandbox and agent_ssrf_proxy (Agent v2)."
+    )
+
+
+class IngressSettings(_Model):
+    enabled: bool = False
+    class_name: StrictStr | None = None
+    tls_secret_name: DnsLabel | None = None
+    annotations: dict[str, str] = Field(default_factory=dict)
+
+
+class RouterSettings(_Model):
+    service_type: Literal["ClusterIP", "NodePort", "LoadBalancer"] = "ClusterIP"
+
+
+class SsrfProxySettings(_Model):
+    allow_private_ips: list[Cidr] = Field(
+        default_factory=list, description="Private CIDRs the SSRF proxy may reach (e.g. a model server)."
+    )
+    allow_private_domains: list[DomainSuffix] = Field(
+        default_factory=list, description="Private domains or suffixes the SSRF proxy may reach."
+    )
+
+
+class Volume(_Model):
+    size: MemoryQuantity
+    access_mode: Literal["ReadWriteOnce", "ReadWriteMany"] = "ReadWriteOnce"
+
+
+class Persistence(_Model):
+    storage_class: StrictStr | None = Field(default=None, description="StorageClass; unset = cluster default.")
+    app_storage: Volume = Volume(size="10Gi")
+    plugin_storage: Volume = Volume(size="10Gi")
+    postgres: Volume = Volume(size="20Gi")
+    redis: Volume = Volume(size="2Gi")
+    weaviate: Volume = Volume(size="20Gi")
+
+
+class SmtpSettings(_Model):
+    server: Host
+    port: int = Field(default=587, ge=1, le=65535)
+    username: StrictStr = ""
+    use_tls: bool = True
+    opportunistic_tls: bool = False
+
+
+class MailSettings(_Model):
+    type: Literal["smtp", "resend", "sendgrid"]
+    default_send_from: EmailAddress
+    smtp: SmtpSettings | None = None
+
+
+class AppSettings(_Model):
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
+    # JSON by default: Kubernetes log pipelines parse it without grok patterns.
+    log_output_format: Literal["text", "json"] = "json"
+    server_worker_amount: int = Field(default=1, ge=1, le=32)
+    celery_worker_amount: int = Field(default=4, ge=1, le=64)
+    marketplace_enabled: bool = True
+    sqlalchemy_pool_size: int = Field(default=30, ge=1, le=200)
+
+
+class StackConfig(_Model):
+    """Everything a user sets for one stack."""
+
+    environment: EnvironmentName = Field(description="Environment name: dev, staging, prod…")
+    host: Host = Field(description="Public host (and optional :port) users open Dify on.")
+    scheme: Literal["http", "https"] = Field(default="https", description="Public URL scheme.")
+    namespace: DnsLabel = Field(default="dify", description="Namespace that holds the whole stack.")
+    versions: DifyVersions = Field(
+        default=DifyVersions(
+            dify=DIFY_RELEASE.dify, sandbox=DIFY_RELEASE.sandbox, plugin_daemon=DIFY_RELEASE.plugin_daemon
+        ),
+        description="Dify image tags, overridable only as a unit.",
+    )
+    image_registry: Registry | None = Field(default=None, description="Mirror that replaces docker.io.")
+    kubernetes: KubernetesSettings = Field(default=KubernetesSettings(), description="Kubernetes provider.")
+    replicas: ReplicaCounts = Field(default=ReplicaCounts(), description="Replicas per service.")
+    resources: dict[ServiceName, ResourceOverride] = Field(
+        default_factory=dict, description="Per-service requests/limits overrides."
+    )
+    features: Features = Field(default=Features(), description="Optional Dify services.")
+    ingress: IngressSettings = Field(default=IngressSettings(), description="Optional Kubernetes Ingress.")
+    router: RouterSettings = Field(default=RouterSettings(), description="The in-namespace nginx router.")
+    ssrf_proxy: SsrfProxySettings = Field(default=SsrfProxySettings(), description="SSRF proxy allow-lists.")
+    persistence: Persistence = Field(default=Persistence(), description="Volumes and storage class.")
+    mail: MailSettings | None = Field(default=None, description="Outgoing mail (invites, password resets).")
+    app: AppSettings = Field(default=AppSettings(), description="Dify api/worker settings.")
+
+    @property
+    def public_url(self) -> str:
+        return f"{self.scheme}://{self.host}"
+
+    @property
+    def socket_url(self) -> str:
+        return f"{'wss' if self.scheme == 'https' else 'ws'}://{self.host}"

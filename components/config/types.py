@@ -1,0 +1,149 @@
+"""Constrained scalar types for the stack config.
+
+Every validator raises ``ValueError("expected …")``: the error formatter turns that text into the
+"(expected …)" part of the one-line message, so the wording here is what a user reads.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from typing import Annotated
+
+from pydantic import AfterValidator, BeforeValidator
+
+_DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+_HOSTNAME = re.compile(
+    r"^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"
+)
+_DOMAIN_SUFFIX = re.compile(r"^\.?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
+_CPU = re.compile(r"^([0-9]+m|[0-9]+(\.[0-9]{1,3})?)$")
+_MEMORY = re.compile(r"^[0-9]+(\.[0-9]+)?(Ki|Mi|Gi|Ti|k|M|G|T)?$")
+_IMAGE_TAG = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")
+_REGISTRY = re.compile(r"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?(:[0-9]{1,5})?(/[a-z0-9._-]+)*$")
+_K8S_VERSION = re.compile(r"^1\.(2[5-9]|3[0-7])$")
+
+_MEMORY_FACTORS = {
+    "": 1,
+    "k": 10**3,
+    "M": 10**6,
+    "G": 10**9,
+    "T": 10**12,
+    "Ki": 2**10,
+    "Mi": 2**20,
+    "Gi": 2**30,
+    "Ti": 2**40,
+}
+
+
+def _strict_str(value: object) -> object:
+    # Pulumi hands top-level values over as strings, but a JSON number where a name belongs
+    # (e.g. namespace: 5) is a mistake worth reporting, not coercing.
+    if not isinstance(value, str):
+        raise ValueError("expected a string")
+    return value
+
+
+def _dns_label(value: str) -> str:
+    if len(value) > 63 or not _DNS_LABEL.match(value):
+        raise ValueError("expected a DNS-1123 label: lower-case letters, digits and '-', ≤ 63 chars")
+    return value
+
+
+def _environment(value: str) -> str:
+    if len(value) > 20 or not _DNS_LABEL.match(value):
+        raise ValueError("expected a short lower-case name such as dev, staging or prod (≤ 20 chars)")
+    return value
+
+
+def _host(value: str) -> str:
+    name, _, port = value.partition(":")
+    if not _HOSTNAME.match(name):
+        raise ValueError("expected a lower-case DNS host name, optionally with :port")
+    if port and (not port.isdigit() or not 1 <= int(port) <= 65535):
+        raise ValueError("expected a lower-case DNS host name, optionally with :port")
+    return value
+
+
+def _cpu(value: str) -> str:
+    if not _CPU.match(value) or cpu_millis(value) == 0:
+        raise ValueError("expected a Kubernetes CPU quantity such as 250m or 1.5")
+    return value
+
+
+def _memory(value: str) -> str:
+    if not _MEMORY.match(value) or memory_bytes(value) == 0:
+        raise ValueError("expected a Kubernetes memory quantity such as 512Mi or 2Gi")
+    return value
+
+
+def _image_tag(value: str) -> str:
+    if value == "latest" or not _IMAGE_TAG.match(value):
+        raise ValueError("expected a pinned image tag such as 1.16.1 (never latest)")
+    return value
+
+
+def _registry(value: str) -> str:
+    if not _REGISTRY.match(value):
+        raise ValueError("expected a registry host with optional path, e.g. registry.example.com/mirror")
+    return value
+
+
+def _k8s_version(value: str) -> str:
+    if not _K8S_VERSION.match(value):
+        raise ValueError("expected a Kubernetes minor version from 1.25 to 1.37, e.g. 1.33")
+    return value
+
+
+def _cidr(value: str) -> str:
+    try:
+        return str(ipaddress.ip_network(value, strict=True))
+    except ValueError:
+        raise ValueError("expected a CIDR block such as 10.0.0.0/8 or 192.168.1.10/32") from None
+
+
+def _domain_suffix(value: str) -> str:
+    if not _DOMAIN_SUFFIX.match(value):
+        raise ValueError("expected a domain or suffix such as .svc.cluster.local or models.internal")
+    return value
+
+
+def _email(value: str) -> str:
+    local, at, domain = value.rpartition("<")[2].rstrip(">").partition("@")
+    if not at or not local or not _HOSTNAME.match(domain.lower()):
+        raise ValueError("expected an e-mail address such as Dify <no-reply@example.com>")
+    return value
+
+
+def _singleton(value: int) -> int:
+    if value != 1:
+        raise ValueError("expected exactly 1: celery beat is a singleton; two would enqueue every periodic task twice")
+    return value
+
+
+def cpu_millis(quantity: str) -> int:
+    if quantity.endswith("m"):
+        return int(quantity[:-1])
+    return round(float(quantity) * 1000)
+
+
+def memory_bytes(quantity: str) -> int:
+    match = re.match(r"^([0-9]+(?:\.[0-9]+)?)([A-Za-z]*)$", quantity)
+    if not match:
+        raise ValueError(quantity)
+    return int(float(match.group(1)) * _MEMORY_FACTORS[match.group(2)])
+
+
+Singleton = Annotated[int, AfterValidator(_singleton)]
+StrictStr = Annotated[str, BeforeValidator(_strict_str)]
+DnsLabel = Annotated[str, BeforeValidator(_strict_str), AfterValidator(_dns_label)]
+EnvironmentName = Annotated[str, BeforeValidator(_strict_str), AfterValidator(_environment)]
+Host = Annotated[str, BeforeValidator(_strict_str), AfterValidator(_host)]
+CpuQuantity = Annotated[str, BeforeValidator(_strict_str), AfterValidator(_cpu)]
+MemoryQuantity = Annotated[str, BeforeValidator(_strict_str), AfterValidator(_memory)]
+ImageTag = Annotated[str, BeforeValidator(_strict_str), AfterValidator(_image_tag)]
+Registry = Annotated[str, BeforeValidator(_strict_str), AfterValidator(_registry)]
+KubernetesVersion = Annotated[str, BeforeValidator(_strict_str), AfterValidator(_k8s_version)]
+Cidr = Annotated[str, BeforeValidator(_strict_str), AfterValidator(_cidr)]
+DomainSuffix = Annotated[str, BeforeValidator(_strict_str), AfterValidator(_domain_suffix)]
+EmailAddress = Annotated[str, BeforeValidator(_strict_str), AfterValidator(_email)]

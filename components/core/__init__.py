@@ -1,0 +1,1 @@
+"""Stack-wide pieces: credentials, connection strings, the namespace."""

@@ -1,0 +1,1 @@
+"""Traffic: the nginx router, the Ingress and the SSRF proxies."""

@@ -1,0 +1,310 @@
+"""dify:core:Platform: the whole Dify 1.16.1 stack in one namespace.
+
+Creates, in dependency order: the Namespace (Pod Security: baseline enforced, restricted
+audited), Credentials, the data stores (in-cluster Postgres/Redis/Weaviate behind the
+``DataStores`` interface), Connections, SharedStorage, the migration Job, then every Dify service,
+the SSRF proxies, the nginx router and the optional Ingress. All api-image workloads depend on
+the migration Job.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_kubernetes as k8s
+
+from components.app.agent_backend import AgentBackend
+from components.app.api import Api
+from components.app.api_family import ApiFamilyArgs
+from components.app.api_websocket import ApiWebsocket
+from components.app.args import AppServiceArgs
+from components.app.env import AppContext
+from components.app.local_sandbox import LocalSandbox
+from components.app.migration import Migration, MigrationArgs
+from components.app.plugin_daemon import PluginDaemon, PluginDaemonArgs
+from components.app.sandbox import Sandbox
+from components.app.storage import SharedStorage, SharedStorageArgs
+from components.app.web import Web
+from components.app.worker import Worker
+from components.app.worker_beat import WorkerBeat
+from components.catalog import CATALOG, PREFIX, ROUTER_SERVICE_PORT, Amounts, Resources, ServiceKey
+from components.config.loader import StackSettings
+from components.config.models import StackConfig
+from components.core.connections import Connections, ConnectionsArgs
+from components.core.credentials import Credentials, CredentialsArgs
+from components.data.endpoints import DataStores
+from components.data.postgres import Postgres, PostgresArgs
+from components.data.redis import Redis, RedisArgs
+from components.data.weaviate import Weaviate, WeaviateArgs
+from components.kube import labels
+from components.net.agent_ssrf_proxy import AgentSsrfProxy, AgentSsrfProxyArgs
+from components.net.ingress import Ingress, IngressArgs
+from components.net.router import Router, RouterArgs
+from components.net.ssrf_proxy import SsrfProxy, SsrfProxyArgs
+from components.versions import DifyRelease, ImageKey, image
+
+
+def resources_for(config: StackConfig, key: ServiceKey) -> Resources:
+    """Catalogue defaults with the stack's ``dify:resources.<service>`` override applied."""
+    entry = CATALOG[key]
+    override = config.resources.get(entry.config_key)  # type: ignore[call-overload]
+    if override is None:
+        return entry.resources
+    base = entry.resources
+    return Resources(
+        requests=Amounts(override.requests.cpu or base.requests.cpu, override.requests.memory or base.requests.memory),
+        limits=Amounts(override.limits.cpu or base.limits.cpu, override.limits.memory or base.limits.memory),
+    )
+
+
+@dataclass
+class PlatformArgs:
+    settings: StackSettings
+
+
+class Platform(pulumi.ComponentResource):
+    url: str
+    namespace_name: pulumi.Output[str]
+    init_password: pulumi.Output[str]
+
+    def __init__(self, name: str, args: PlatformArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("dify:core:Platform", name, None, opts)
+        config = args.settings.config
+        self._config = config
+        self._instance = f"{PREFIX}-{config.environment}"
+        release = DifyRelease(config.versions.dify, config.versions.sandbox, config.versions.plugin_daemon)
+        self._release = release
+        child = pulumi.ResourceOptions(parent=self)
+        common = labels("platform", self._instance, release.dify)
+
+        namespace = k8s.core.v1.Namespace(
+            f"{name}-namespace",
+            metadata=k8s.meta.v1.ObjectMetaArgs(
+                name=config.namespace,
+                labels={
+                    **common,
+                    # The sandbox adds capabilities from the default set only: baseline allows that.
+                    "pod-security.kubernetes.io/enforce": "baseline",
+                    "pod-security.kubernetes.io/audit": "restricted",
+                    "pod-security.kubernetes.io/warn": "restricted",
+                },
+            ),
+            opts=child,
+        )
+        ns = namespace.metadata.name
+        in_ns = pulumi.ResourceOptions(parent=self, depends_on=[namespace])
+
+        credentials = Credentials(
+            "credentials",
+            CredentialsArgs(ns, common, config.features.agent_v2, args.settings.secrets),
+            in_ns,
+        )
+        stores, ready = self._data_stores(ns, credentials, in_ns)
+        connections = Connections(
+            "connections", ConnectionsArgs(ns, common, stores.redis, config.features.agent_v2), in_ns
+        )
+        storage = SharedStorage(
+            "storage",
+            SharedStorageArgs(
+                ns,
+                common,
+                config.persistence.app_storage.size,
+                config.persistence.app_storage.access_mode,
+                config.persistence.storage_class,
+            ),
+            in_ns,
+        )
+        refs = {key: credentials.ref(key) for key in credentials.values}
+        ctx = AppContext(config, stores, refs, connections.broker_url, connections.agent_redis_url)
+
+        migration = Migration(
+            "migration",
+            MigrationArgs(ctx, ns, self._instance, self._image("api"), resources_for(config, "migration"), ready),
+            in_ns,
+        )
+        self._deploy_api_family(ctx, ns, storage, [migration, *ready], in_ns)
+        self._deploy_services(ctx, ns, ready, in_ns)
+        self._deploy_network(ns, in_ns)
+
+        self.url = config.public_url
+        self.namespace_name = ns
+        self.init_password = pulumi.Output.secret(credentials.values["init-password"])
+        self.register_outputs({"url": self.url, "namespace": ns, "init_password": self.init_password})
+
+    def _image(self, key: ImageKey) -> str:
+        return image(key, self._release, self._config.image_registry)
+
+    def _data_stores(
+        self, ns: pulumi.Output[str], credentials: Credentials, opts: pulumi.ResourceOptions
+    ) -> tuple[DataStores, list[pulumi.Resource]]:
+        config = self._config
+        persistence = config.persistence
+        common = labels("data", self._instance, self._release.dify)
+        postgres = Postgres(
+            "postgres",
+            PostgresArgs(
+                ns,
+                self._instance,
+                common,
+                self._image("postgres"),
+                credentials.ref("db-password"),
+                persistence.postgres.size,
+                persistence.storage_class,
+                resources_for(config, "postgres"),
+            ),
+            opts,
+        )
+        redis = Redis(
+            "redis",
+            RedisArgs(
+                ns,
+                self._instance,
+                common,
+                self._image("redis"),
+                credentials.ref("redis-password"),
+                credentials.values["redis-password"],
+                persistence.redis.size,
+                persistence.storage_class,
+                resources_for(config, "redis"),
+            ),
+            opts,
+        )
+        weaviate = Weaviate(
+            "weaviate",
+            WeaviateArgs(
+                ns,
+                self._instance,
+                common,
+                self._image("weaviate"),
+                credentials.ref("weaviate-api-key"),
+                persistence.weaviate.size,
+                persistence.storage_class,
+                resources_for(config, "weaviate"),
+            ),
+            opts,
+        )
+        ready: list[pulumi.Resource] = [postgres, redis, weaviate]
+        return DataStores(postgres.endpoint, redis.endpoint, weaviate.endpoint, ready), ready
+
+    def _deploy_api_family(
+        self,
+        ctx: AppContext,
+        ns: pulumi.Output[str],
+        storage: SharedStorage,
+        after: list[pulumi.Resource],
+        opts: pulumi.ResourceOptions,
+    ) -> None:
+        config = self._config
+        replicas = config.replicas
+
+        def family(key: ServiceKey, count: int) -> ApiFamilyArgs:
+            return ApiFamilyArgs(
+                ctx,
+                ns,
+                self._instance,
+                self._image("api"),
+                count,
+                resources_for(config, key),
+                storage.claim_name,
+                config.persistence.app_storage.access_mode,
+                after,
+            )
+
+        Api("api", family("api", replicas.api), opts)
+        if config.features.collaboration:
+            ApiWebsocket("api-websocket", family("api-websocket", replicas.api_websocket), opts)
+        Worker("worker", family("worker", replicas.worker), opts)
+        WorkerBeat("worker-beat", family("worker-beat", 1), opts)
+
+    def _deploy_services(
+        self, ctx: AppContext, ns: pulumi.Output[str], ready: list[pulumi.Resource], opts: pulumi.ResourceOptions
+    ) -> None:
+        config = self._config
+        replicas = config.replicas
+
+        def service(key: ServiceKey, image_key: ImageKey, count: int) -> AppServiceArgs:
+            return AppServiceArgs(ctx, ns, self._instance, self._image(image_key), count, resources_for(config, key))
+
+        Web("web", service("web", "web", replicas.web), opts)
+        Sandbox("sandbox", service("sandbox", "sandbox", replicas.sandbox), opts)
+        plugin = service("plugin-daemon", "plugin_daemon", replicas.plugin_daemon)
+        PluginDaemon(
+            "plugin-daemon",
+            PluginDaemonArgs(
+                **plugin.__dict__ | {"depends_on": ready},
+                storage_size=config.persistence.plugin_storage.size,
+                storage_access_mode=config.persistence.plugin_storage.access_mode,
+                storage_class=config.persistence.storage_class,
+            ),
+            opts,
+        )
+        if config.features.agent_v2:
+            AgentBackend("agent-backend", service("agent-backend", "agent_backend", replicas.agent_backend), opts)
+            LocalSandbox("local-sandbox", service("local-sandbox", "local_sandbox", replicas.local_sandbox), opts)
+
+    def _deploy_network(self, ns: pulumi.Output[str], opts: pulumi.ResourceOptions) -> None:
+        config = self._config
+        common = labels("network", self._instance, self._release.dify)
+        squid = self._image("squid")
+        SsrfProxy(
+            "ssrf-proxy",
+            SsrfProxyArgs(
+                ns,
+                self._instance,
+                common,
+                squid,
+                config.replicas.ssrf_proxy,
+                resources_for(config, "ssrf-proxy"),
+                config.ssrf_proxy.allow_private_ips,
+                config.ssrf_proxy.allow_private_domains,
+            ),
+            opts,
+        )
+        if config.features.agent_v2:
+            AgentSsrfProxy(
+                "agent-ssrf-proxy",
+                AgentSsrfProxyArgs(
+                    ns,
+                    self._instance,
+                    common,
+                    squid,
+                    config.replicas.agent_ssrf_proxy,
+                    resources_for(config, "agent-ssrf-proxy"),
+                ),
+                opts,
+            )
+        Router(
+            "router",
+            RouterArgs(
+                ns,
+                self._instance,
+                common,
+                self._image("nginx"),
+                config.replicas.router,
+                resources_for(config, "router"),
+                config.router.service_type,
+                config.features.collaboration,
+            ),
+            opts,
+        )
+        if config.ingress.enabled:
+            Ingress(
+                "ingress",
+                IngressArgs(
+                    ns,
+                    common,
+                    config.host,
+                    config.ingress.class_name,
+                    config.ingress.tls_secret_name,
+                    dict(config.ingress.annotations),
+                    config.features.collaboration,
+                ),
+                opts,
+            )
+
+    def port_forward_command(self) -> str:
+        return (
+            f"kubectl -n {self._config.namespace} port-forward svc/{CATALOG['router'].name} "
+            f"8080:{ROUTER_SERVICE_PORT}"
+        )

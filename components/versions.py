@@ -1,0 +1,79 @@
+"""The one image/version table. A Dify upgrade is a change to DIFY_RELEASE and nothing else.
+
+The Dify images move together: api/web/agent images share the Dify tag, and the sandbox and
+plugin-daemon tags are the ones shipped in the same upstream compose file (a daemon that does not
+match its api breaks plugin installs, langgenius/dify#35125). The stack config may override the
+release only as a whole unit (``dify:versions``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+ImageKey = Literal[
+    "api",
+    "web",
+    "sandbox",
+    "plugin_daemon",
+    "agent_backend",
+    "local_sandbox",
+    "postgres",
+    "redis",
+    "weaviate",
+    "squid",
+    "nginx",
+]
+
+
+@dataclass(frozen=True)
+class DifyRelease:
+    """Tags of the images that upstream releases together (docker/docker-compose.yaml @ 1.16.1)."""
+
+    dify: str
+    sandbox: str
+    plugin_daemon: str
+
+
+DIFY_RELEASE = DifyRelease(dify="1.16.1", sandbox="0.2.15", plugin_daemon="0.6.3-local")
+
+# Data stores and proxies. Upstream compose uses floating tags (15-alpine, 6-alpine, latest);
+# we pin exact patch releases so that a `pulumi up` months from now deploys the same bits.
+INFRA_IMAGES: dict[ImageKey, str] = {
+    "postgres": "docker.io/library/postgres:15.15-alpine",
+    "redis": "docker.io/library/redis:6.2.20-alpine",
+    "weaviate": "docker.io/semitechnologies/weaviate:1.27.0",
+    # Canonical's squid on the 24.04 LTS channel (squid 6); upstream compose uses :latest.
+    "squid": "docker.io/ubuntu/squid:6.6-24.04_beta",
+    # The unprivileged variant listens on 8080 and runs as uid 101, so the router needs neither
+    # root nor NET_BIND_SERVICE.
+    "nginx": "docker.io/nginxinc/nginx-unprivileged:1.28.0-alpine",
+}
+
+_DIFY_REPOSITORIES: dict[ImageKey, str] = {
+    "api": "docker.io/langgenius/dify-api",
+    "web": "docker.io/langgenius/dify-web",
+    "sandbox": "docker.io/langgenius/dify-sandbox",
+    "plugin_daemon": "docker.io/langgenius/dify-plugin-daemon",
+    "agent_backend": "docker.io/langgenius/dify-agent-backend",
+    "local_sandbox": "docker.io/langgenius/dify-agent-local-sandbox",
+}
+
+
+def image(key: ImageKey, release: DifyRelease = DIFY_RELEASE, registry: str | None = None) -> str:
+    """Full image reference for ``key``; ``registry`` replaces docker.io for mirrors."""
+    if key in _DIFY_REPOSITORIES:
+        tag = {
+            "sandbox": release.sandbox,
+            "plugin_daemon": release.plugin_daemon,
+        }.get(key, release.dify)
+        reference = f"{_DIFY_REPOSITORIES[key]}:{tag}"
+    else:
+        reference = INFRA_IMAGES[key]
+    if registry:
+        reference = registry.rstrip("/") + "/" + reference.removeprefix("docker.io/")
+    return reference
+
+
+def image_tag(reference: str) -> str:
+    return reference.rsplit(":", 1)[1]

@@ -1,0 +1,179 @@
+"""One function that turns a workload description into Deployment (+ Service, + PDB).
+
+Components describe *what* runs (image, env, probes, identity); this module decides *how* every
+Deployment looks, so a hardening or labelling change is made once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+import pulumi
+import pulumi_kubernetes as k8s
+
+from components.catalog import Entry
+from components.kube import (
+    ContainerSpec,
+    SecurityProfile,
+    disruption_budget,
+    labels,
+    object_meta,
+    pod_spec,
+    selector,
+    service,
+)
+
+core = k8s.core.v1
+apps = k8s.apps.v1
+meta = k8s.meta.v1
+
+
+@dataclass
+class WorkloadArgs:
+    entry: Entry
+    namespace: pulumi.Input[str]
+    instance: str
+    version: str
+    containers: Sequence[ContainerSpec]
+    security: SecurityProfile
+    replicas: int = 1
+    volumes: Sequence[core.VolumeArgs] = ()
+    init_containers: Sequence[ContainerSpec] = ()
+    strategy: Literal["RollingUpdate", "Recreate"] = "RollingUpdate"
+    affinity: core.AffinityArgs | None = None
+    extra_labels: Mapping[str, str] = field(default_factory=dict)
+    expose: bool = True
+    service_type: str = "ClusterIP"
+    service_port_overrides: Mapping[str, int] | None = None
+    termination_grace_period_seconds: int = 30
+    depends_on: Sequence[pulumi.Resource] = ()
+
+
+@dataclass
+class Deployed:
+    deployment: apps.Deployment
+    service: core.Service | None
+    disruption_budget: k8s.policy.v1.PodDisruptionBudget | None
+
+
+def deploy(parent: pulumi.Resource, name: str, args: WorkloadArgs) -> Deployed:
+    component = args.entry.key
+    object_labels = labels(component, args.instance, args.version)
+    pod_selector = selector(component, args.instance)
+    child = pulumi.ResourceOptions(parent=parent)
+    ordered = pulumi.ResourceOptions(parent=parent, depends_on=list(args.depends_on))
+
+    strategy = apps.DeploymentStrategyArgs(type=args.strategy)
+    if args.strategy == "RollingUpdate":
+        # Surge first: a single-replica service stays available during a rollout.
+        strategy = apps.DeploymentStrategyArgs(
+            type="RollingUpdate",
+            rolling_update=apps.RollingUpdateDeploymentArgs(max_surge=1, max_unavailable=0),
+        )
+
+    deployment = apps.Deployment(
+        f"{name}-deployment",
+        metadata=object_meta(args.entry.name, args.namespace, object_labels),
+        spec=apps.DeploymentSpecArgs(
+            replicas=args.replicas,
+            revision_history_limit=5,
+            selector=meta.LabelSelectorArgs(match_labels=pod_selector),
+            strategy=strategy,
+            template=core.PodTemplateSpecArgs(
+                metadata=meta.ObjectMetaArgs(labels={**object_labels, **args.extra_labels}),
+                spec=pod_spec(
+                    args.containers,
+                    args.security,
+                    volumes=args.volumes,
+                    init_containers=args.init_containers,
+                    affinity=args.affinity,
+                    termination_grace_period_seconds=args.termination_grace_period_seconds,
+                ),
+            ),
+        ),
+        opts=ordered,
+    )
+    svc = None
+    if args.expose and args.entry.ports:
+        svc = service(
+            f"{name}-service",
+            args.entry,
+            args.namespace,
+            object_labels,
+            pod_selector,
+            child,
+            service_type=args.service_type,
+            service_port_overrides=args.service_port_overrides,
+        )
+    pdb = None
+    if args.replicas >= 2:
+        pdb = disruption_budget(
+            f"{name}-pdb", args.entry.name, args.namespace, object_labels, pod_selector, child
+        )
+    return Deployed(deployment=deployment, service=svc, disruption_budget=pdb)
+
+
+@dataclass
+class StatefulArgs:
+    entry: Entry
+    namespace: pulumi.Input[str]
+    instance: str
+    version: str
+    container: ContainerSpec
+    security: SecurityProfile
+    data_volume: str
+    storage_size: str
+    storage_class: str | None = None
+    volumes: Sequence[core.VolumeArgs] = ()
+    termination_grace_period_seconds: int = 60
+
+
+@dataclass
+class StatefulDeployed:
+    stateful_set: apps.StatefulSet
+    service: core.Service
+
+
+def deploy_stateful(parent: pulumi.Resource, name: str, args: StatefulArgs) -> StatefulDeployed:
+    """A single-replica StatefulSet with one PVC template and a ClusterIP Service (dev data stores)."""
+    component = args.entry.key
+    object_labels = labels(component, args.instance, args.version)
+    pod_selector = selector(component, args.instance)
+    child = pulumi.ResourceOptions(parent=parent)
+    svc = service(f"{name}-service", args.entry, args.namespace, object_labels, pod_selector, child)
+    stateful_set = apps.StatefulSet(
+        f"{name}-statefulset",
+        metadata=object_meta(args.entry.name, args.namespace, object_labels),
+        spec=apps.StatefulSetSpecArgs(
+            replicas=1,
+            service_name=args.entry.name,
+            selector=meta.LabelSelectorArgs(match_labels=pod_selector),
+            # Keep the claims when the stack is scaled or destroyed: data outlives the workload.
+            persistent_volume_claim_retention_policy=apps.StatefulSetPersistentVolumeClaimRetentionPolicyArgs(
+                when_deleted="Retain", when_scaled="Retain"
+            ),
+            template=core.PodTemplateSpecArgs(
+                metadata=meta.ObjectMetaArgs(labels=object_labels),
+                spec=pod_spec(
+                    [args.container],
+                    args.security,
+                    volumes=args.volumes,
+                    termination_grace_period_seconds=args.termination_grace_period_seconds,
+                ),
+            ),
+            volume_claim_templates=[
+                core.PersistentVolumeClaimArgs(
+                    metadata=meta.ObjectMetaArgs(name=args.data_volume, labels=object_labels),
+                    spec=core.PersistentVolumeClaimSpecArgs(
+                        access_modes=["ReadWriteOnce"],
+                        storage_class_name=args.storage_class,
+                        resources=core.VolumeResourceRequirementsArgs(requests={"storage": args.storage_size}),
+                    ),
+                )
+            ],
+        ),
+        opts=pulumi.ResourceOptions(parent=parent, depends_on=[svc]),
+    )
+    return StatefulDeployed(stateful_set=stateful_set, service=svc)

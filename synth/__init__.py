@@ -1,0 +1,1 @@
+"""Offline synthesis and validation of the rendered Kubernetes manifests."""

@@ -1,0 +1,171 @@
+"""A recording mock runtime that behaves like the real providers where our code depends on it.
+
+- Kubernetes: objects without ``metadata.name`` get ``<resource name>-<8 random chars>`` (as the
+  provider's auto-naming does; seeded by the URN so a synth is reproducible), namespaced objects
+  without ``metadata.namespace`` get the provider's namespace, ids are ``namespace/name``.
+- pulumi-random: passwords and ids are generated with the requested length and alphabet and
+  returned as secrets (the provider marks ``result`` secret).
+- AWS: ids, ARNs and endpoints are placeholders that say ``mock`` in them.
+Every registration is recorded with its parent, dependencies and inputs (secrets still wrapped).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import random as stdlib_random
+import string
+from dataclasses import dataclass, field
+from typing import Any
+
+import pulumi
+from pulumi.runtime import rpc
+from pulumi.runtime.mocks import MockMonitor
+
+CLUSTER_SCOPED = {
+    "Namespace",
+    "ClusterRole",
+    "ClusterRoleBinding",
+    "StorageClass",
+    "PersistentVolume",
+    "PriorityClass",
+    "CustomResourceDefinition",
+    "IngressClass",
+}
+
+
+@dataclass
+class Registration:
+    urn: str
+    type: str
+    name: str
+    parent: str
+    dependencies: list[str]
+    inputs: dict[str, Any]
+    outputs: dict[str, Any]
+    custom: bool
+
+
+@dataclass
+class Recording:
+    registrations: list[Registration] = field(default_factory=list)
+    stack_outputs: dict[str, Any] = field(default_factory=dict)
+
+    def by_type(self, type_: str) -> list[Registration]:
+        return [r for r in self.registrations if r.type == type_]
+
+
+def _rng(seed: str) -> stdlib_random.Random:
+    return stdlib_random.Random(hashlib.sha256(seed.encode()).digest())
+
+
+def _password(seed: str, inputs: dict[str, Any]) -> str:
+    rng = _rng(seed)
+    length = int(inputs.get("length", 16))
+    alphabet = ""
+    pools = []
+    for flag, pool, minimum in (
+        ("lower", string.ascii_lowercase, "minLower"),
+        ("upper", string.ascii_uppercase, "minUpper"),
+        ("numeric", string.digits, "minNumeric"),
+        ("special", inputs.get("overrideSpecial") or "!@#$%&*()-_=+[]{}<>:?", "minSpecial"),
+    ):
+        if inputs.get(flag, True):
+            alphabet += pool
+            pools.extend([pool] * int(inputs.get(minimum, 0)))
+    chars = [rng.choice(pool) for pool in pools]
+    chars += [rng.choice(alphabet) for _ in range(length - len(chars))]
+    rng.shuffle(chars)
+    return "".join(chars)
+
+
+def _random_id(seed: str, inputs: dict[str, Any]) -> dict[str, Any]:
+    import base64
+
+    raw = _rng(seed).randbytes(int(inputs.get("byteLength", 8)))
+    b64_url = base64.urlsafe_b64encode(raw).decode().rstrip("=")
+    return {
+        "hex": raw.hex(),
+        "b64Url": b64_url,
+        "b64Std": base64.b64encode(raw).decode(),
+        "dec": str(int.from_bytes(raw, "big")),
+    }
+
+
+class RecordingMocks(pulumi.runtime.Mocks):
+    def __init__(self, default_namespace: str = "default") -> None:
+        self.default_namespace = default_namespace
+        self.recording = Recording()
+
+    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
+        seed = f"{args.typ}::{args.name}"
+        state: dict[str, Any] = dict(args.inputs)
+        if args.typ.startswith("pulumi:providers:"):
+            return f"{args.name}-provider-id", state
+        if args.typ.startswith("kubernetes:"):
+            return self._kubernetes(args, seed, state)
+        if args.typ == "random:index/randomPassword:RandomPassword":
+            state["result"] = rpc.wrap_rpc_secret(_password(seed, args.inputs))
+            return f"{args.name}-id", state
+        if args.typ == "random:index/randomId:RandomId":
+            values = _random_id(seed, args.inputs)
+            state |= {k: rpc.wrap_rpc_secret(v) if k == "b64Url" else v for k, v in values.items()}
+            return values["hex"], state
+        if args.typ == "random:index/randomString:RandomString":
+            state["result"] = _password(seed, args.inputs)
+            return f"{args.name}-id", state
+        if args.typ.startswith("aws:"):
+            state.setdefault("arn", f"arn:aws:mock:us-east-1:000000000000:{args.name}")
+            return f"mock-{args.name}", state
+        return f"{args.name}-id", state
+
+    def _kubernetes(
+        self, args: pulumi.runtime.MockResourceArgs, seed: str, state: dict[str, Any]
+    ) -> tuple[str, dict[str, Any]]:
+        metadata = dict(state.get("metadata") or {})
+        if not metadata.get("name"):
+            suffix = "".join(_rng(seed).choice(string.ascii_lowercase + string.digits) for _ in range(8))
+            metadata["name"] = f"{args.name}-{suffix}"
+        kind = str(state.get("kind", ""))
+        if kind not in CLUSTER_SCOPED and not metadata.get("namespace"):
+            metadata["namespace"] = self.default_namespace
+        state["metadata"] = metadata
+        identity = metadata["name"] if kind in CLUSTER_SCOPED else f"{metadata['namespace']}/{metadata['name']}"
+        return identity, state
+
+    def call(self, args: pulumi.runtime.MockCallArgs) -> dict[str, Any]:
+        if args.token == "aws:index/getCallerIdentity:getCallerIdentity":
+            return {"accountId": "000000000000", "arn": "arn:aws:iam::000000000000:user/mock", "userId": "mock"}
+        if args.token == "aws:index/getRegion:getRegion":
+            return {"name": "us-east-1", "region": "us-east-1", "id": "us-east-1"}
+        return {}
+
+
+class RecordingMonitor(MockMonitor):
+    """Adds what MockResourceArgs leaves out: parent, dependencies, and the stack outputs."""
+
+    def __init__(self, mocks: RecordingMocks) -> None:
+        super().__init__(mocks)
+        self.recorder = mocks
+
+    def RegisterResource(self, request: Any) -> Any:  # noqa: N802 - gRPC method name
+        response = super().RegisterResource(request)
+        if request.type != "pulumi:pulumi:Stack":
+            registration = self.resources.get(response.urn)
+            self.recorder.recording.registrations.append(
+                Registration(
+                    urn=response.urn,
+                    type=request.type,
+                    name=request.name,
+                    parent=request.parent,
+                    dependencies=sorted(set(request.dependencies)),
+                    inputs=rpc.deserialize_properties(request.object),
+                    outputs=registration.state if registration else {},
+                    custom=bool(request.custom),
+                )
+            )
+        return response
+
+    def RegisterResourceOutputs(self, request: Any) -> Any:  # noqa: N802 - gRPC method name
+        if "::pulumi:pulumi:Stack::" in request.urn:
+            self.recorder.recording.stack_outputs = rpc.deserialize_properties(request.outputs)
+        return super().RegisterResourceOutputs(request)
