@@ -116,7 +116,7 @@ def exec_probe(
     command: Sequence[str], *, period: int = 30, timeout: int = 10, failures: int = 3
 ) -> core.ProbeArgs:
     return core.ProbeArgs(
-        _exec=core.ExecActionArgs(command=list(command)),
+        exec_=core.ExecActionArgs(command=list(command)),
         period_seconds=period,
         timeout_seconds=timeout,
         failure_threshold=failures,
@@ -128,7 +128,7 @@ def startup(probe: core.ProbeArgs, *, budget_seconds: int, period: int = 5) -> c
     return core.ProbeArgs(
         http_get=probe.http_get,
         tcp_socket=probe.tcp_socket,
-        _exec=getattr(probe, "_exec", None),
+        exec_=probe.exec_,
         period_seconds=period,
         timeout_seconds=probe.timeout_seconds,
         failure_threshold=max(1, budget_seconds // period),

@@ -123,9 +123,9 @@ class Platform(pulumi.ComponentResource):
             MigrationArgs(ctx, ns, self._instance, self._image("api"), resources_for(config, "migration"), ready),
             in_ns,
         )
-        self._deploy_api_family(ctx, ns, storage, [migration, *ready], in_ns)
-        self._deploy_services(ctx, ns, ready, in_ns)
-        self._deploy_network(ns, in_ns)
+        upstreams = self._deploy_api_family(ctx, ns, storage, [migration, *ready], in_ns)
+        upstreams += self._deploy_services(ctx, ns, ready, in_ns)
+        self._deploy_network(ns, upstreams, in_ns)
 
         self.url = config.public_url
         self.namespace_name = ns
@@ -194,7 +194,7 @@ class Platform(pulumi.ComponentResource):
         storage: SharedStorage,
         after: list[pulumi.Resource],
         opts: pulumi.ResourceOptions,
-    ) -> None:
+    ) -> list[pulumi.Resource]:
         config = self._config
         replicas = config.replicas
 
@@ -211,25 +211,26 @@ class Platform(pulumi.ComponentResource):
                 after,
             )
 
-        Api("api", family("api", replicas.api), opts)
+        served: list[pulumi.Resource] = [Api("api", family("api", replicas.api), opts)]
         if config.features.collaboration:
-            ApiWebsocket("api-websocket", family("api-websocket", replicas.api_websocket), opts)
+            served.append(ApiWebsocket("api-websocket", family("api-websocket", replicas.api_websocket), opts))
         Worker("worker", family("worker", replicas.worker), opts)
         WorkerBeat("worker-beat", family("worker-beat", 1), opts)
+        return served
 
     def _deploy_services(
         self, ctx: AppContext, ns: pulumi.Output[str], ready: list[pulumi.Resource], opts: pulumi.ResourceOptions
-    ) -> None:
+    ) -> list[pulumi.Resource]:
         config = self._config
         replicas = config.replicas
 
         def service(key: ServiceKey, image_key: ImageKey, count: int) -> AppServiceArgs:
             return AppServiceArgs(ctx, ns, self._instance, self._image(image_key), count, resources_for(config, key))
 
-        Web("web", service("web", "web", replicas.web), opts)
+        web = Web("web", service("web", "web", replicas.web), opts)
         Sandbox("sandbox", service("sandbox", "sandbox", replicas.sandbox), opts)
         plugin = service("plugin-daemon", "plugin_daemon", replicas.plugin_daemon)
-        PluginDaemon(
+        plugin_daemon = PluginDaemon(
             "plugin-daemon",
             PluginDaemonArgs(
                 **plugin.__dict__ | {"depends_on": ready},
@@ -242,8 +243,11 @@ class Platform(pulumi.ComponentResource):
         if config.features.agent_v2:
             AgentBackend("agent-backend", service("agent-backend", "agent_backend", replicas.agent_backend), opts)
             LocalSandbox("local-sandbox", service("local-sandbox", "local_sandbox", replicas.local_sandbox), opts)
+        return [web, plugin_daemon]
 
-    def _deploy_network(self, ns: pulumi.Output[str], opts: pulumi.ResourceOptions) -> None:
+    def _deploy_network(
+        self, ns: pulumi.Output[str], upstreams: list[pulumi.Resource], opts: pulumi.ResourceOptions
+    ) -> None:
         config = self._config
         common = labels("network", self._instance, self._release.dify)
         squid = self._image("squid")
@@ -286,7 +290,8 @@ class Platform(pulumi.ComponentResource):
                 config.router.service_type,
                 config.features.collaboration,
             ),
-            opts,
+            # nginx resolves its upstream Service names once, at start, and exits if one is missing.
+            pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(depends_on=upstreams)),
         )
         if config.ingress.enabled:
             Ingress(

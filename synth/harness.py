@@ -17,7 +17,7 @@ from typing import Any
 
 import pulumi
 import yaml
-from pulumi.runtime import settings
+from pulumi.runtime import rpc, settings
 
 from synth.mocks import Recording, RecordingMocks, RecordingMonitor
 
@@ -66,8 +66,21 @@ def run_program(
     try:
         pulumi.runtime.set_mocks(mocks, project=PROJECT, stack=stack, preview=False, monitor=RecordingMonitor(mocks))
         pulumi.runtime.set_all_config(dict(config), secret_keys or [])
+        async def evaluate() -> None:
+            # Return nothing: the SDK would try to lift the module globals run_path returns.
+            runpy.run_path(str(program), run_name="__main__")
+            # Under mocks the root Stack never registers its outputs, so read the exports here,
+            # keeping each one's secretness as the engine would.
+            root = settings.get_root_resource()
+            for key, value in (getattr(root, "outputs", None) or {}).items():
+                output = pulumi.Output.from_input(value)
+                resolved = await output.future()
+                mocks.recording.stack_outputs[key] = (
+                    rpc.wrap_rpc_secret(resolved) if await output.is_secret() else resolved
+                )
+
         # The decorator waits for every outstanding registration before it returns.
-        pulumi.runtime.test(lambda: runpy.run_path(str(program), run_name="__main__"))()
+        pulumi.runtime.test(evaluate)()
     finally:
         asyncio.set_event_loop(None)
         loop.close()

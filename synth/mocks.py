@@ -123,7 +123,8 @@ class RecordingMocks(pulumi.runtime.Mocks):
     ) -> tuple[str, dict[str, Any]]:
         metadata = dict(state.get("metadata") or {})
         if not metadata.get("name"):
-            suffix = "".join(_rng(seed).choice(string.ascii_lowercase + string.digits) for _ in range(8))
+            rng = _rng(seed)
+            suffix = "".join(rng.choice(string.ascii_lowercase + string.digits) for _ in range(8))
             metadata["name"] = f"{args.name}-{suffix}"
         kind = str(state.get("kind", ""))
         if kind not in CLUSTER_SCOPED and not metadata.get("namespace"):
@@ -141,7 +142,7 @@ class RecordingMocks(pulumi.runtime.Mocks):
 
 
 class RecordingMonitor(MockMonitor):
-    """Adds what MockResourceArgs leaves out: parent, dependencies, and the stack outputs."""
+    """Adds what MockResourceArgs leaves out: the parent and the dependencies."""
 
     def __init__(self, mocks: RecordingMocks) -> None:
         super().__init__(mocks)
@@ -164,8 +165,3 @@ class RecordingMonitor(MockMonitor):
                 )
             )
         return response
-
-    def RegisterResourceOutputs(self, request: Any) -> Any:  # noqa: N802 - gRPC method name
-        if "::pulumi:pulumi:Stack::" in request.urn:
-            self.recorder.recording.stack_outputs = rpc.deserialize_properties(request.outputs)
-        return super().RegisterResourceOutputs(request)

@@ -53,14 +53,20 @@ def test_every_route_is_a_location_with_its_upstream(collaboration: bool) -> Non
         assert body.count(f"proxy_pass http://{upstream};") == 1
         assert sum(d.startswith("proxy_pass ") for d in body) == 1
         # Without these the api sees the router as the client and builds wrong URLs.
-        for header in ("Host $host", "X-Forwarded-For $proxy_add_x_forwarded_for", "X-Forwarded-Proto $scheme"):
+        for header in (
+            "Host $host",
+            "X-Forwarded-For $proxy_add_x_forwarded_for",
+            "X-Forwarded-Proto $scheme",
+        ):
             assert f"proxy_set_header {header};" in body
         connection = [d for d in body if d.startswith("proxy_set_header Connection ")]
         assert len(connection) == 1
     assert "resolver" not in conf
 
 
-@pytest.mark.parametrize(("collaboration", "upstream"), [(True, "dify-api-websocket:5001"), (False, "dify-api:5001")])
+@pytest.mark.parametrize(
+    ("collaboration", "upstream"), [(True, "dify-api-websocket:5001"), (False, "dify-api:5001")]
+)
 def test_socket_io_upstream_follows_collaboration(collaboration: bool, upstream: str) -> None:
     conf = render_nginx_conf(routes(collaboration))
     body = _directives(_locations(conf)["/socket.io/"])
@@ -196,12 +202,18 @@ def test_nginx_accepts_config(collaboration: bool, tmp_path: Path) -> None:
     script = (
         'mount --bind "$1" /etc/hosts && mount --bind "$2" /tmp || exit 97; '
         f"echo {NAMESPACE_READY} >&2; "
-        'exec "$3" -t -c /tmp/nginx.conf -p /tmp -e stderr'
+        'nginx="$3"; shift 3; exec "$nginx" -t -c /tmp/nginx.conf -p /tmp -e stderr "$@"'
     )
-    # A non-root CI user can still get a mount namespace by mapping itself to root in a user one.
-    flags = ["-m"] if os.geteuid() == 0 else ["-r", "-m"]
+    if os.geteuid() == 0:
+        flags, extra = ["-m"], []
+    else:
+        # A non-root CI user gets a mount namespace by mapping itself to root in a user namespace.
+        # There nginx's default worker user (nobody) is unmapped and chowning the temp dirs to it
+        # fails, so the workers run as that mapped root; the file under test stays unchanged.
+        flags, extra = ["-r", "-m"], ["-g", "user root;"]
     result = subprocess.run(
-        [unshare, *flags, "sh", "-c", script, "sh", str(hosts), str(scratch), nginx],
+        [unshare, *flags, "sh", "-c", script, "sh", str(hosts), str(scratch), nginx, *extra],
+        check=False,
         capture_output=True,
         text=True,
         timeout=60,

@@ -94,7 +94,7 @@ INVENTORY: tuple[Credential, ...] = (
     Credential(
         "local-sandbox-auth-token",
         "agent_backend → local_sandbox",
-        ("agent-backend:DIFY_AGENT_LOCAL_SANDBOX_AUTH_TOKEN", "local-sandbox:SHELLCTL_AUTH_TOKEN"),
+        ("agent-backend:DIFY_AGENT_SHELLCTL_AUTH_TOKEN", "local-sandbox:SHELLCTL_AUTH_TOKEN"),
         feature="agent_v2",
     ),
 )

@@ -69,6 +69,8 @@ CLIENT_LOCALNET: tuple[str, ...] = (
     "fe80::/10",
 )
 
+SAFE_PORTS: tuple[str, ...] = ("80", "21", "443", "70", "210", "1025-65535", "280", "488", "591", "777")
+
 MARKETPLACE_DOMAIN = ".marketplace.dify.ai"
 
 _LABEL = r"[a-z0-9](?:[-a-z0-9]{0,61}[a-z0-9])?"
@@ -77,6 +79,7 @@ _HOST = re.compile(rf"{_LABEL}(?:\.{_LABEL})*")
 _DOMAIN = re.compile(rf"\.?{_HOST.pattern}")
 # What a re-serialised network may look like: no scope ids, no spaces, nothing else.
 _NETWORK_TEXT = re.compile(r"[0-9a-f:.]+/[0-9]{1,3}")
+_IPV4_MAPPED = ipaddress.IPv6Network("::ffff:0:0/96")
 
 
 def _check_port(port: int) -> int:
@@ -86,10 +89,15 @@ def _check_port(port: int) -> int:
 
 
 def _as_list(values: Sequence[str], what: str) -> list[str]:
-    # A bare string is a Sequence too; iterating it would validate single characters.
-    if isinstance(values, str):
-        raise ValueError(f"{what} must be a list of strings, got the single string {values!r}")
-    return list(values)
+    # A bare string is a Sequence too; iterating it would validate single characters. Entries are
+    # checked here as well, so a non-string fails with the same ValueError as a malformed string.
+    if not isinstance(values, str):
+        items = list(values)
+        bad = [item for item in items if not isinstance(item, str)]
+        if not bad:
+            return items
+        raise ValueError(f"{what} entries must be strings, got {bad[0]!r}")
+    raise ValueError(f"{what} must be a list of strings, got the single string {values!r}")
 
 
 def _dedupe(values: Iterable[str]) -> list[str]:
@@ -97,38 +105,55 @@ def _dedupe(values: Iterable[str]) -> list[str]:
 
 
 def validate_networks(values: Sequence[str]) -> list[str]:
-    """Canonical CIDR strings for ``values``; ValueError on anything that is not exactly a CIDR."""
-    out = []
+    """Canonical, collapsed CIDR strings for ``values``; ValueError on anything but a plain CIDR.
+
+    Collapsing matters: squid ignores (with a warning) an entry that overlaps another in the same ACL.
+    """
+    networks: list[ipaddress.IPv4Network | ipaddress.IPv6Network] = []
     for value in _as_list(values, "allow_private_ips"):
-        if not isinstance(value, str):
-            raise ValueError(f"allow_private_ips entries must be strings, got {value!r}")
+        # ipaddress accepts any text after "%" as an IPv6 scope id, newlines included.
+        if "%" in value:
+            raise ValueError(f"allow_private_ips: {value!r} has an IPv6 scope id; use a plain CIDR block")
         try:
             network = ipaddress.ip_network(value, strict=True)
         except ValueError:
             raise ValueError(
                 f"allow_private_ips: {value!r} is not a CIDR block such as 10.0.0.0/8 or 192.168.1.10/32"
             ) from None
-        text = network.compressed
+        # squid stores IPv4 as IPv4-mapped IPv6, so ::ffff:0:0/96 would silently mean "all of IPv4".
+        if isinstance(network, ipaddress.IPv6Network) and network.subnet_of(_IPV4_MAPPED):
+            raise ValueError(f"allow_private_ips: {value!r} is IPv4-mapped; write the IPv4 block instead")
+        networks.append(network)
+    out = [n.compressed for n in ipaddress.collapse_addresses(n for n in networks if n.version == 4)]
+    out += [n.compressed for n in ipaddress.collapse_addresses(n for n in networks if n.version == 6)]
+    for text in out:
         if not _NETWORK_TEXT.fullmatch(text):
-            raise ValueError(f"allow_private_ips: {value!r} is not a plain CIDR block (no scope ids)")
-        out.append(text)
-    return _dedupe(out)
+            raise ValueError(f"allow_private_ips: {text!r} did not re-serialise as a plain CIDR block")
+    return out
 
 
 def validate_domains(values: Sequence[str]) -> list[str]:
-    """Lower-cased domain names or ``.suffix`` entries; ValueError on anything else."""
-    out = []
+    """Lower-cased domains or ``.suffix`` entries with redundant ones dropped; ValueError on anything else.
+
+    squid refuses to start (FATAL "Bungled ... acl") when a ``.suffix`` follows an entry it covers,
+    e.g. ``models.internal`` then ``.models.internal``, so covered entries are removed here.
+    """
+    domains = []
     for value in _as_list(values, "allow_private_domains"):
-        if not isinstance(value, str):
-            raise ValueError(f"allow_private_domains entries must be strings, got {value!r}")
         domain = value.lower()
         if len(domain.lstrip(".")) > 253 or not _DOMAIN.fullmatch(domain):
             raise ValueError(
                 f"allow_private_domains: {value!r} is not a domain or suffix such as "
                 "models.internal or .svc.cluster.local"
             )
-        out.append(domain)
-    return _dedupe(out)
+        domains.append(domain)
+    suffixes = {d[1:] for d in domains if d.startswith(".")}
+
+    def covered(domain: str) -> bool:
+        base = domain.lstrip(".")
+        return any(base.endswith("." + s) or (base == s and domain != "." + s) for s in suffixes)
+
+    return [d for d in _dedupe(domains) if not covered(d)]
 
 
 def validate_host(value: str, what: str) -> str:
@@ -150,7 +175,7 @@ def _common(port: int) -> list[str]:
         *_acl("client_localnet", "src", CLIENT_LOCALNET),
         *_acl("to_private_networks", "dst", PRIVATE_NETWORKS),
         "acl SSL_ports port 443",
-        *_acl("Safe_ports", "port", ("80", "21", "443", "70", "210", "1025-65535", "280", "488", "591", "777")),
+        *_acl("Safe_ports", "port", SAFE_PORTS),
         "acl CONNECT method CONNECT",
         "",
         f"http_port {port}",

@@ -1,0 +1,119 @@
+"""Whole-stack checks: both stacks synth clean, the CLI behaves, secrets are handled right."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+
+from synth import render
+from synth.__main__ import main, validate
+from synth.mocks import Recording, Registration
+from tests.conftest import objects
+from tests.lookup import find, kinds
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_stack_passes_schema_and_reference_checks(stack: str, request: pytest.FixtureRequest) -> None:
+    recording: Recording = request.getfixturevalue(stack)
+    objs = objects(recording, show_secrets=False)
+    assert len(objs) > 30
+    assert validate(objs, "1.33") == []
+    assert render.leaks(recording) == []
+
+
+def test_every_object_lives_in_the_stack_namespace(dev: Recording) -> None:
+    for obj in objects(dev):
+        if obj["kind"] != "Namespace":
+            assert obj["metadata"]["namespace"] == "dify", obj["metadata"]["name"]
+    assert find(objects(dev), "Namespace", "dify")["metadata"]["labels"]["pod-security.kubernetes.io/enforce"] == (
+        "baseline"
+    )
+
+
+def test_synth_cli_writes_manifests_and_resources(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["dev", "--out", str(tmp_path), "--timings"]) == 0
+    out = capsys.readouterr().out
+    assert "+ dify:core:Platform  dify" in out
+    assert "timings: evaluate" in out
+    manifests = sorted(p.stem for p in (tmp_path / "manifests").glob("*.yaml"))
+    assert {"api", "worker", "worker-beat", "web", "sandbox", "plugin-daemon", "router", "postgres"} <= set(manifests)
+    api = list(yaml.safe_load_all((tmp_path / "manifests" / "api.yaml").read_text()))
+    deployment = next(d for d in api if d["kind"] == "Deployment")
+    port = deployment["spec"]["template"]["spec"]["containers"][0]["ports"][0]["containerPort"]
+    assert port == 5001 and isinstance(port, int)
+    resources = json.loads((tmp_path / "resources.json").read_text())
+    assert {"urn", "type", "name", "parent", "dependencies", "inputs"} <= set(resources[0])
+
+
+def test_written_yaml_redacts_every_secret(tmp_path: Path, dev: Recording) -> None:
+    assert main(["dev", "--out", str(tmp_path), "--quiet"]) == 0
+    text = "".join(p.read_text() for p in (tmp_path / "manifests").glob("*.yaml"))
+    text += (tmp_path / "resources.json").read_text()
+    values = set().union(*(render.secret_values(r.outputs) for r in dev.registrations))
+    assert len(values) >= 11
+    for value in values:
+        assert value not in text
+    credentials = next(d for d in yaml.safe_load_all((tmp_path / "manifests" / "credentials.yaml").read_text()))
+    assert all(v.startswith("<secret:sha256:") for v in credentials["stringData"].values())
+
+
+def test_same_secret_same_token_different_secret_different_token() -> None:
+    assert render.token("abc") == render.token("abc")
+    assert render.token("abc") != render.token("abd")
+
+
+def test_leak_check_catches_a_secret_in_a_config_map() -> None:
+    from pulumi.runtime import rpc
+
+    secret = Registration("urn:s", "kubernetes:core/v1:Secret", "s", "", [], {}, {
+        "kind": "Secret", "metadata": {"name": "s"}, "stringData": rpc.wrap_rpc_secret({"k": "hunter2hunter2"})}, True)
+    leaky = Registration("urn:c", "kubernetes:core/v1:ConfigMap", "c", "", [], {}, {
+        "kind": "ConfigMap", "metadata": {"name": "c"}, "data": {"url": "redis://:hunter2hunter2@redis"}}, True)
+    marked = Registration("urn:d", "kubernetes:apps/v1:Deployment", "d", "", [], {}, {
+        "kind": "Deployment", "metadata": {"name": "d"}, "spec": rpc.wrap_rpc_secret({"x": 1})}, True)
+    problems = render.leaks(Recording([secret, leaky, marked]))
+    assert problems == [
+        "ConfigMap/c: contains the plain text of a secret",
+        "Deployment/d: holds a secret value outside a Kubernetes Secret",
+    ]
+
+
+def test_bad_config_fails_synth_with_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "Pulumi.broken.yaml").write_text("config:\n  dify:environment: dev\n  dify:host: localhost\n"
+                                                 "  dify:replicas:\n    api: -1\n")
+    from synth import harness
+
+    original = harness.ROOT
+    harness.ROOT = tmp_path
+    try:
+        with pytest.raises(Exception) as raised:
+            harness.run_stack("broken", root=tmp_path)
+    finally:
+        harness.ROOT = original
+    assert "dify:replicas.api: -1 is not allowed (expected an integer ≥ 1)" in str(raised.value)
+
+
+def test_stack_outputs(dev: Recording) -> None:
+    from pulumi.runtime import rpc
+
+    outputs = dev.stack_outputs
+    assert outputs["url"] == "http://localhost:8080"
+    assert outputs["namespace"] == "dify"
+    assert outputs["port_forward"] == "kubectl -n dify port-forward svc/dify-router 8080:80"
+    assert rpc.is_rpc_secret(outputs["init_password"])
+
+
+def test_prod_has_ingress_and_no_router_port_in_host(prod: Recording) -> None:
+    objs = objects(prod)
+    ingress = find(objs, "Ingress", "dify")
+    paths = {p["path"]: p["backend"]["service"]["name"] for p in ingress["spec"]["rules"][0]["http"]["paths"]}
+    assert paths["/console/api"] == "dify-api"
+    assert paths["/socket.io"] == "dify-api-websocket"
+    assert paths["/e"] == "dify-plugin-daemon"
+    assert paths["/"] == "dify-web"
+    assert not any(p.startswith("/inner") for p in paths)
+    assert ingress["spec"]["tls"] == [{"hosts": ["dify.example.com"], "secretName": "dify-tls"}]
+    assert len(kinds(objs, "PodDisruptionBudget")) >= 5
