@@ -112,9 +112,7 @@ def tcp_probe(port: str, *, period: int = 10, timeout: int = 5, failures: int = 
     )
 
 
-def exec_probe(
-    command: Sequence[str], *, period: int = 30, timeout: int = 10, failures: int = 3
-) -> core.ProbeArgs:
+def exec_probe(command: Sequence[str], *, period: int = 30, timeout: int = 10, failures: int = 3) -> core.ProbeArgs:
     return core.ProbeArgs(
         exec_=core.ExecActionArgs(command=list(command)),
         period_seconds=period,

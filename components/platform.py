@@ -310,6 +310,5 @@ class Platform(pulumi.ComponentResource):
 
     def port_forward_command(self) -> str:
         return (
-            f"kubectl -n {self._config.namespace} port-forward svc/{CATALOG['router'].name} "
-            f"8080:{ROUTER_SERVICE_PORT}"
+            f"kubectl -n {self._config.namespace} port-forward svc/{CATALOG['router'].name} 8080:{ROUTER_SERVICE_PORT}"
         )

@@ -109,9 +109,7 @@ def deploy(parent: pulumi.Resource, name: str, args: WorkloadArgs) -> Deployed:
         )
     pdb = None
     if args.replicas >= 2:
-        pdb = disruption_budget(
-            f"{name}-pdb", args.entry.name, args.namespace, object_labels, pod_selector, child
-        )
+        pdb = disruption_budget(f"{name}-pdb", args.entry.name, args.namespace, object_labels, pod_selector, child)
     return Deployed(deployment=deployment, service=svc, disruption_budget=pdb)
 
 

@@ -66,6 +66,7 @@ def run_program(
     try:
         pulumi.runtime.set_mocks(mocks, project=PROJECT, stack=stack, preview=False, monitor=RecordingMonitor(mocks))
         pulumi.runtime.set_all_config(dict(config), secret_keys or [])
+
         async def evaluate() -> None:
             # Return nothing: the SDK would try to lift the module globals run_path returns.
             runpy.run_path(str(program), run_name="__main__")

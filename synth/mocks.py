@@ -133,12 +133,12 @@ class RecordingMocks(pulumi.runtime.Mocks):
         identity = metadata["name"] if kind in CLUSTER_SCOPED else f"{metadata['namespace']}/{metadata['name']}"
         return identity, state
 
-    def call(self, args: pulumi.runtime.MockCallArgs) -> dict[str, Any]:
+    def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict[Any, Any], list[tuple[str, str]] | None]:
         if args.token == "aws:index/getCallerIdentity:getCallerIdentity":
-            return {"accountId": "000000000000", "arn": "arn:aws:iam::000000000000:user/mock", "userId": "mock"}
+            return {"accountId": "000000000000", "arn": "arn:aws:iam::000000000000:user/mock", "userId": "mock"}, None
         if args.token == "aws:index/getRegion:getRegion":
-            return {"name": "us-east-1", "region": "us-east-1", "id": "us-east-1"}
-        return {}
+            return {"name": "us-east-1", "region": "us-east-1", "id": "us-east-1"}, None
+        return {}, None
 
 
 class RecordingMonitor(MockMonitor):

@@ -32,8 +32,9 @@ def container(obj: Obj, name: str | None = None) -> Obj:
 
 def _secret_data(objs: list[Obj], namespace: str, name: str) -> dict[str, str]:
     secret = next(
-        o for o in objs if o["kind"] == "Secret" and o["metadata"]["name"] == name
-        and o["metadata"]["namespace"] == namespace
+        o
+        for o in objs
+        if o["kind"] == "Secret" and o["metadata"]["name"] == name and o["metadata"]["namespace"] == namespace
     )
     return {**secret.get("data", {}), **secret.get("stringData", {})}
 

@@ -58,7 +58,12 @@ def test_version_bump_renames_the_job() -> None:
 def test_modes_and_worker_beat_singleton(dev: Recording) -> None:
     objs = objects(dev)
     modes = {name: env(objs, find(objs, "Deployment", name))["MODE"] for name in API_FAMILY}
-    assert modes == {"dify-api": "api", "dify-api-websocket": "api", "dify-worker": "worker", "dify-worker-beat": "beat"}
+    assert modes == {
+        "dify-api": "api",
+        "dify-api-websocket": "api",
+        "dify-worker": "worker",
+        "dify-worker-beat": "beat",
+    }
     beat = find(objs, "Deployment", "dify-worker-beat")
     assert beat["spec"]["replicas"] == 1
     assert beat["spec"]["strategy"] == {"type": "Recreate"}
@@ -193,7 +198,13 @@ def test_pod_hardening(dev: Recording) -> None:
         assert {"app.kubernetes.io/name", "app.kubernetes.io/component", "app.kubernetes.io/version"} <= set(labels)
     sandbox = container(find(objects(dev), "Deployment", "dify-sandbox"))
     assert set(sandbox["securityContext"]["capabilities"]["add"]) == {
-        "SYS_CHROOT", "SETUID", "SETGID", "CHOWN", "DAC_OVERRIDE", "FOWNER"}
+        "SYS_CHROOT",
+        "SETUID",
+        "SETGID",
+        "CHOWN",
+        "DAC_OVERRIDE",
+        "FOWNER",
+    }
     assert not any(m["mountPath"] == "/conf" for m in sandbox.get("volumeMounts", []))
 
 
@@ -201,12 +212,15 @@ def test_shared_storage_is_shared_and_colocated_when_rwo(dev: Recording) -> None
     objs = objects(dev)
     for name in ["dify-api", "dify-api-websocket", "dify-worker"]:
         spec = pod_spec(find(objs, "Deployment", name))
-        claims = {v["name"]: v["persistentVolumeClaim"]["claimName"] for v in spec["volumes"] if "persistentVolumeClaim" in v}
+        claims = {
+            v["name"]: v["persistentVolumeClaim"]["claimName"] for v in spec["volumes"] if "persistentVolumeClaim" in v
+        }
         assert claims == {"app-storage": "dify-app-storage"}, name
         mounts = {m["name"]: m["mountPath"] for m in spec["containers"][0]["volumeMounts"]}
         assert mounts["app-storage"] == "/app/api/storage"
         assert spec["affinity"]["podAffinity"]["requiredDuringSchedulingIgnoredDuringExecution"][0]["topologyKey"] == (
-            "kubernetes.io/hostname")
+            "kubernetes.io/hostname"
+        )
     assert "affinity" not in pod_spec(find(objs, "Deployment", "dify-worker-beat"))
 
 

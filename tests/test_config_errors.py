@@ -308,7 +308,7 @@ def test_full_valid_override_parses_to_typed_values() -> None:
     }
     config = parse_config(raw, {"dify:smtpPassword", "dify:sentryDsn"})
     assert config.replicas.api == 3 and config.replicas.worker == 2 and config.replicas.web == 1
-    assert config.versions.model_dump() == {"dify": "1.2.3", "sandbox": "0.2.12", "plugin_daemon": "0.3.0-local"}
+    assert config.versions.model_dump(by_alias=True) == json.loads(versions())
     assert config.kubernetes.version == "1.31"
     assert config.resources["api"].limits.cpu == "0.5"
     assert config.resources["worker"].requests.memory is None
@@ -328,14 +328,13 @@ def test_non_dify_keys_are_ignored() -> None:
 
 
 def test_config_error_lists_every_problem_on_its_own_line() -> None:
-    raw = {**BASELINE, "dify:scheme": "ftp", "dify:namespace": "Dify", "dify:smtpPassword": "hunter2"}
+    raw = {**BASELINE, "dify:scheme": "ftp", "dify:namespace": "Dify", "dify:sentryDsn": "x"}
     with pytest.raises(ConfigError) as caught:
         parse_config(raw, set())
     error = caught.value
     assert isinstance(error, pulumi.RunError)
     assert error.problems == [  # user secrets first, then model fields in declaration order
-        "dify:smtpPassword: is stored in plain text "
-        "(expected a secret: pulumi config set --secret smtpPassword …)",
+        "dify:sentryDsn: is stored in plain text (expected a secret: pulumi config set --secret sentryDsn …)",
         'dify:scheme: "ftp" is not allowed (expected "http" or "https")',
         f'dify:namespace: "Dify" is not allowed (expected {DNS_LABEL})',
     ]

@@ -68,12 +68,36 @@ def test_same_secret_same_token_different_secret_different_token() -> None:
 def test_leak_check_catches_a_secret_in_a_config_map() -> None:
     from pulumi.runtime import rpc
 
-    secret = Registration("urn:s", "kubernetes:core/v1:Secret", "s", "", [], {}, {
-        "kind": "Secret", "metadata": {"name": "s"}, "stringData": rpc.wrap_rpc_secret({"k": "hunter2hunter2"})}, True)
-    leaky = Registration("urn:c", "kubernetes:core/v1:ConfigMap", "c", "", [], {}, {
-        "kind": "ConfigMap", "metadata": {"name": "c"}, "data": {"url": "redis://:hunter2hunter2@redis"}}, True)
-    marked = Registration("urn:d", "kubernetes:apps/v1:Deployment", "d", "", [], {}, {
-        "kind": "Deployment", "metadata": {"name": "d"}, "spec": rpc.wrap_rpc_secret({"x": 1})}, True)
+    secret = Registration(
+        "urn:s",
+        "kubernetes:core/v1:Secret",
+        "s",
+        "",
+        [],
+        {},
+        {"kind": "Secret", "metadata": {"name": "s"}, "stringData": rpc.wrap_rpc_secret({"k": "hunter2hunter2"})},
+        True,
+    )
+    leaky = Registration(
+        "urn:c",
+        "kubernetes:core/v1:ConfigMap",
+        "c",
+        "",
+        [],
+        {},
+        {"kind": "ConfigMap", "metadata": {"name": "c"}, "data": {"url": "redis://:hunter2hunter2@redis"}},
+        True,
+    )
+    marked = Registration(
+        "urn:d",
+        "kubernetes:apps/v1:Deployment",
+        "d",
+        "",
+        [],
+        {},
+        {"kind": "Deployment", "metadata": {"name": "d"}, "spec": rpc.wrap_rpc_secret({"x": 1})},
+        True,
+    )
     problems = render.leaks(Recording([secret, leaky, marked]))
     assert problems == [
         "ConfigMap/c: contains the plain text of a secret",
@@ -82,8 +106,9 @@ def test_leak_check_catches_a_secret_in_a_config_map() -> None:
 
 
 def test_bad_config_fails_synth_with_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    (tmp_path / "Pulumi.broken.yaml").write_text("config:\n  dify:environment: dev\n  dify:host: localhost\n"
-                                                 "  dify:replicas:\n    api: -1\n")
+    (tmp_path / "Pulumi.broken.yaml").write_text(
+        "config:\n  dify:environment: dev\n  dify:host: localhost\n  dify:replicas:\n    api: -1\n"
+    )
     from synth import harness
 
     original = harness.ROOT

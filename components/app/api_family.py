@@ -111,9 +111,16 @@ class ApiFamilyArgs:
     depends_on: Sequence[pulumi.Resource] = field(default_factory=tuple)
 
 
-def deploy_api_family(parent: pulumi.Resource, name: str, entry: Entry, args: ApiFamilyArgs,
-                      container: ContainerSpec, *, strategy: str = "RollingUpdate",
-                      with_storage: bool = True) -> Deployed:
+def deploy_api_family(
+    parent: pulumi.Resource,
+    name: str,
+    entry: Entry,
+    args: ApiFamilyArgs,
+    container: ContainerSpec,
+    *,
+    strategy: str = "RollingUpdate",
+    with_storage: bool = True,
+) -> Deployed:
     return deploy(
         parent,
         name,

@@ -47,9 +47,7 @@ class Migration(pulumi.ComponentResource):
         super().__init__("dify:app:Migration", name, None, opts)
         version = image_tag(args.image)
         object_labels = labels(ENTRY.key, args.instance, version)
-        container = api_container(
-            args.ctx, "migration", image=args.image, resources=args.resources, with_storage=False
-        )
+        container = api_container(args.ctx, "migration", image=args.image, resources=args.resources, with_storage=False)
         self.job = k8s.batch.v1.Job(
             f"{name}-job",
             metadata=object_meta(job_name(args.image), args.namespace, object_labels),

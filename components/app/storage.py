@@ -1,9 +1,9 @@
 """dify:app:SharedStorage: the volume api, api_websocket and worker share at /app/api/storage.
 
 Creates: one PersistentVolumeClaim. Uploaded files and the per-tenant RSA keys that encrypt
-provider credentials (KEY_PROVIDER_TYPE=local) live here: back it up. ReadWriteOnce (dev default: kind, minikube and Docker Desktop
-provisioners offer nothing else) works because the sharers are pinned to one node by pod
-affinity; ReadWriteMany (EFS, NFS) lets them spread.
+provider credentials (KEY_PROVIDER_TYPE=local) live here: back it up. ReadWriteOnce (the dev
+default: kind, minikube and Docker Desktop provisioners offer nothing else) works because the
+sharers are pinned to one node by pod affinity; ReadWriteMany (EFS, NFS) lets them spread.
 """
 
 from __future__ import annotations

@@ -22,7 +22,7 @@ SCHEDULE = "/tmp/celerybeat-schedule"
 # Beat has no health endpoint and is no worker, so `inspect ping` says nothing about it. It
 # syncs its schedule file every few minutes (Scheduler.sync_every = 180 s): a file untouched
 # for ten minutes means the scheduler loop is stuck.
-SCHEDULE_FRESH = ["/bin/sh", "-c", f'test -n "$(find /tmp -maxdepth 1 -name "celerybeat-schedule*" -mmin -10)"']
+SCHEDULE_FRESH = ["/bin/sh", "-c", 'test -n "$(find /tmp -maxdepth 1 -name "celerybeat-schedule*" -mmin -10)"']
 
 
 class WorkerBeat(pulumi.ComponentResource):

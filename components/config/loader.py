@@ -53,8 +53,7 @@ def _structured_keys() -> set[str]:
         annotation = info.annotation
         options = typing.get_args(annotation) or (annotation,)
         if any(
-            typing.get_origin(o) in (dict, list) or (isinstance(o, type) and issubclass(o, BaseModel))
-            for o in options
+            typing.get_origin(o) in (dict, list) or (isinstance(o, type) and issubclass(o, BaseModel)) for o in options
         ):
             keys.add(info.alias or name)
     return keys
@@ -96,12 +95,23 @@ def _semantic_problems(config: StackConfig, secret_keys: set[str]) -> list[str]:
         problems.append(problem(["host"], config.host, "a host without :port when ingress.enabled is true"))
     if config.ingress.tls_secret_name and config.scheme != "https":
         problems.append(problem(["scheme"], config.scheme, '"https" when ingress.tlsSecretName is set'))
+    if config.replicas.plugin_daemon > 1 and config.persistence.plugin_storage.access_mode != "ReadWriteMany":
+        # Daemons sharing one working directory race on plugin venvs (dify-helm #207).
+        problems.append(
+            problem(
+                ["replicas", "pluginDaemon"],
+                config.replicas.plugin_daemon,
+                "1 unless persistence.pluginStorage.accessMode is ReadWriteMany",
+            )
+        )
     mail = config.mail
     if mail is not None:
         if mail.type == "smtp" and mail.smtp is None:
             problems.append(f"{key_path(['mail', 'smtp'])}: is missing (expected it to be set when mail.type is smtp)")
         if mail.type == "smtp" and mail.smtp and mail.smtp.username and "smtpPassword" not in secret_keys:
-            problems.append(f"{key_path(['smtpPassword'])}: is missing (expected a secret when mail.smtp.username is set)")
+            problems.append(
+                f"{key_path(['smtpPassword'])}: is missing (expected a secret when mail.smtp.username is set)"
+            )
         needed = {"resend": "resendApiKey", "sendgrid": "sendgridApiKey"}.get(mail.type)
         if needed and needed not in secret_keys:
             problems.append(f"{key_path([needed])}: is missing (expected a secret when mail.type is {mail.type})")

@@ -13,9 +13,7 @@ from typing import Annotated
 from pydantic import AfterValidator, BeforeValidator
 
 _DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
-_HOSTNAME = re.compile(
-    r"^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"
-)
+_HOSTNAME = re.compile(r"^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
 _DOMAIN_SUFFIX = re.compile(r"^\.?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
 _CPU = re.compile(r"^([0-9]+m|[0-9]+(\.[0-9]{1,3})?)$")
 _MEMORY = re.compile(r"^[0-9]+(\.[0-9]+)?(Ki|Mi|Gi|Ti|k|M|G|T)?$")
@@ -40,7 +38,7 @@ def _strict_str(value: object) -> object:
     # Pulumi hands top-level values over as strings, but a JSON number where a name belongs
     # (e.g. namespace: 5) is a mistake worth reporting, not coercing.
     if not isinstance(value, str):
-        raise ValueError("expected a string")
+        raise ValueError("expected a string")  # noqa: TRY004 - pydantic reports ValueError, not TypeError
     return value
 
 
