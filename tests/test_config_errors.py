@@ -22,19 +22,21 @@ MAIL_FROM = "Dify <no-reply@example.com>"
 SERVER = "smtp.example.com"
 
 # The "(expected …)" tails that several cases share, verbatim from components/config/types.py.
-DNS_LABEL = "a DNS-1123 label: lower-case letters, digits and '-', ≤ 63 chars"
-ENVIRONMENT = "a short lower-case name such as dev, staging or prod (≤ 20 chars)"
+DNS_LABEL = "a DNS-1123 label: lower-case letters, digits and '-', at most 63 characters"
+DNS_SUBDOMAIN = "a DNS-1123 subdomain: lower-case letters, digits, '-' and '.'"
+ENVIRONMENT = "a short lower-case name such as dev, staging or prod, at most 20 characters"
 HOST = "a lower-case DNS host name, optionally with :port"
 CPU = "a Kubernetes CPU quantity such as 250m or 1.5"
 MEMORY = "a Kubernetes memory quantity such as 512Mi or 2Gi"
-TAG = "a pinned image tag such as 1.16.1 (never latest)"
+TAG = "a pinned image tag such as 1.16.1, never latest"
 K8S = "a Kubernetes minor version from 1.25 to 1.37, e.g. 1.33"
 CIDR = "a CIDR block such as 10.0.0.0/8 or 192.168.1.10/32"
 DOMAIN = "a domain or suffix such as .svc.cluster.local or models.internal"
 BEAT = "exactly 1: celery beat is a singleton; two would enqueue every periodic task twice"
 TOP_KEYS = (
     "environment, host, scheme, namespace, versions, imageRegistry, kubernetes, replicas, resources, "
-    "features, ingress, router, ssrfProxy, persistence, mail, app"
+    "features, ingress, router, ssrfProxy, persistence, mail, app, "
+    "smtpPassword, resendApiKey, sendgridApiKey, sentryDsn"
 )
 REPLICA_KEYS = (
     "api, apiWebsocket, worker, workerBeat, web, sandbox, pluginDaemon, agentBackend, localSandbox, "
@@ -80,8 +82,7 @@ CASES = [
     Case("replicas-word", {"dify:replicas": obj({"api": "two"})},
          'dify:replicas.api: "two" is not allowed (expected an integer)'),
     Case("replicas-bool", {"dify:replicas": obj({"api": True})},
-         "dify:replicas.api: true is not allowed (expected an integer)",
-         xfail="pydantic lax mode coerces true to 1 replica silently"),
+         "dify:replicas.api: true is not allowed (expected an integer)"),
     Case("worker-beat-two", {"dify:replicas": obj({"workerBeat": 2})},
          f"dify:replicas.workerBeat: 2 is not allowed (expected {BEAT})"),
     Case("worker-beat-zero", {"dify:replicas": obj({"workerBeat": 0})},
@@ -94,27 +95,22 @@ CASES = [
     Case("unknown-service-in-resources", {"dify:resources": obj({"apii": {"limits": {"cpu": "1"}}})},
          f"dify:resources.apii: unknown key (expected one of: {SERVICES})"),
     Case("unknown-service-with-bad-value", {"dify:resources": obj({"apii": {"limits": {"cpu": "x"}}})},
-         f"dify:resources.apii: unknown key (expected one of: {SERVICES})",
-         xfail="also reports dify:resources.apii.limits.cpu, a key path that cannot exist"),
+         f"dify:resources.apii: unknown key (expected one of: {SERVICES})"),
     Case("unknown-resources-subkey", {"dify:resources": obj({"api": {"limit": {"cpu": "1"}}})},
          "dify:resources.api.limit: unknown key (expected one of: requests, limits)"),
     Case("unknown-smtp-password-key", {"dify:mail": mail(smtp={"server": SERVER, "password": "x"})},
          "dify:mail.smtp.password: unknown key "
          "(expected one of: server, port, username, useTls, opportunisticTls)"),
     Case("typo-in-secret-key", {"dify:smtpPasword": "x"},
-         f"dify:smtpPasword: unknown key (expected one of: {TOP_KEYS}, "
-         "smtpPassword, resendApiKey, sendgridApiKey, sentryDsn)",
-         secret_keys=frozenset({"dify:smtpPasword"}),
-         xfail="the list of valid keys omits the user secrets, the likeliest thing a typo was meant to be"),
+         f"dify:smtpPasword: unknown key (expected one of: {TOP_KEYS})",
+         secret_keys=frozenset({"dify:smtpPasword"})),
     # resources
     Case("cpu-garbage", {"dify:resources": obj({"api": {"limits": {"cpu": "1 core"}}})},
          f'dify:resources.api.limits.cpu: "1 core" is not allowed (expected {CPU})'),
     Case("cpu-zero", {"dify:resources": obj({"api": {"requests": {"cpu": "0m"}}})},
          f'dify:resources.api.requests.cpu: "0m" is not allowed (expected {CPU})'),
-    Case("cpu-as-number", {"dify:resources": obj({"api": {"limits": {"cpu": 2}}})},
-         "dify:resources.api.limits.cpu: 2 is not allowed "
-         '(expected a quoted Kubernetes CPU quantity such as "2" or 250m)',
-         xfail="`pulumi config set --path …cpu 2` stores a number; 'expected a string' misleads"),
+    Case("cpu-as-bool", {"dify:resources": obj({"api": {"limits": {"cpu": True}}})},
+         f"dify:resources.api.limits.cpu: true is not allowed (expected {CPU})"),
     Case("memory-decimal-units", {"dify:resources": obj({"api": {"limits": {"memory": "512MB"}}})},
          f'dify:resources.api.limits.memory: "512MB" is not allowed (expected {MEMORY})'),
     Case("cpu-request-above-limit",
@@ -136,8 +132,7 @@ CASES = [
     Case("environment-capitalised", {"dify:environment": "Production"},
          f'dify:environment: "Production" is not allowed (expected {ENVIRONMENT})'),
     Case("environment-missing", {"dify:environment": None},
-         "dify:environment: is missing (expected a short lower-case name such as dev, staging or prod)",
-         xfail="'is missing (expected it to be set)' names no acceptable value"),
+         "dify:environment: is missing (expected a short lower-case name such as dev, staging or prod)"),
     Case("host-with-path", {"dify:host": "dify.example.com/app"},
          f'dify:host: "dify.example.com/app" is not allowed (expected {HOST})'),
     Case("host-port-out-of-range", {"dify:host": "dify.example.com:99999"},
@@ -145,8 +140,7 @@ CASES = [
     Case("host-with-scheme", {"dify:host": "https://dify.example.com"},
          f'dify:host: "https://dify.example.com" is not allowed (expected {HOST})'),
     Case("host-empty-port", {"dify:host": "localhost:"},
-         f'dify:host: "localhost:" is not allowed (expected {HOST})',
-         xfail="an empty port after ':' is accepted; public_url becomes http://localhost:"),
+         f'dify:host: "localhost:" is not allowed (expected {HOST})'),
     Case("host-port-with-ingress", {"dify:ingress": obj({"enabled": True})},
          'dify:host: "localhost:8080" is not allowed '
          "(expected a host without :port when ingress.enabled is true)"),
@@ -155,12 +149,11 @@ CASES = [
           "dify:ingress": obj({"enabled": True, "tlsSecretName": "dify-tls"})},
          'dify:scheme: "http" is not allowed (expected "https" when ingress.tlsSecretName is set)'),
     Case("tls-secret-name-invalid", {"dify:ingress": obj({"tlsSecretName": "Dify_TLS"})},
-         f'dify:ingress.tlsSecretName: "Dify_TLS" is not allowed (expected {DNS_LABEL})'),
+         f'dify:ingress.tlsSecretName: "Dify_TLS" is not allowed (expected {DNS_SUBDOMAIN})'),
     # images and kubernetes
     Case("versions-missing-member", {"dify:versions": obj({"dify": "1.2.3", "sandbox": "0.2.12"})},
          "dify:versions.pluginDaemon: is missing (expected dify, sandbox and pluginDaemon together: "
-         "versions are overridden only as a unit)",
-         xfail="'expected it to be set' does not say that versions must be overridden as a unit"),
+         "versions are overridden only as a unit)"),
     Case("tag-latest", {"dify:versions": versions(dify="latest")},
          f'dify:versions.dify: "latest" is not allowed (expected {TAG})'),
     Case("tag-with-space", {"dify:versions": versions(sandbox="0.2 12")},
@@ -177,8 +170,7 @@ CASES = [
     Case("kubernetes-too-new", {"dify:kubernetes": obj({"version": "1.40"})},
          f'dify:kubernetes.version: "1.40" is not allowed (expected {K8S})'),
     Case("kubernetes-version-number", {"dify:kubernetes": obj({"version": 1.33})},
-         'dify:kubernetes.version: 1.33 is not allowed (expected a quoted minor version such as "1.33")',
-         xfail="unquoted YAML `version: 1.33` is a float; 'expected a string' is nonsense next to 1.33"),
+         'dify:kubernetes.version: 1.33 is not allowed (expected a quoted minor version such as "1.33")'),
     # ssrf proxy allow-lists
     Case("cidr-host-bits", {"dify:ssrfProxy": obj({"allowPrivateIps": ["10.0.0.1/8"]})},
          f'dify:ssrfProxy.allowPrivateIps[0]: "10.0.0.1/8" is not allowed (expected {CIDR})'),
@@ -223,7 +215,7 @@ CASES = [
          "dify:mail.smtp.port: 0 is not allowed (expected an integer ≥ 1)"),
     # shapes and types
     Case("object-invalid-json", {"dify:replicas": "{api: 2}"},
-         'dify:replicas: "{api: 2}" is not allowed (expected a JSON object (set it with --path or as YAML))'),
+         'dify:replicas: "{api: 2}" is not allowed (expected a JSON object; set it with --path or as YAML)'),
     Case("number-where-object", {"dify:replicas": "3"},
          "dify:replicas: 3 is not allowed (expected an object)"),
     Case("string-where-object", {"dify:mail": '"smtp"'},
@@ -346,3 +338,25 @@ def test_config_error_header_is_singular_for_one_problem() -> None:
     with pytest.raises(ConfigError) as caught:
         parse_config({**BASELINE, "dify:scheme": "ftp"}, set())
     assert str(caught.value).splitlines()[0] == "invalid stack config (1 problem):"
+
+
+def test_partial_volume_override_keeps_the_default_size() -> None:
+    config = parse_config({**BASELINE, "dify:persistence": obj({"postgres": {"accessMode": "ReadWriteOnce"}})}, set())
+    assert config.persistence.postgres.size == "20Gi"
+
+
+def test_numeric_cpu_is_accepted_as_kubernetes_does() -> None:
+    config = parse_config({**BASELINE, "dify:resources": obj({"api": {"limits": {"cpu": 2}}})}, set())
+    assert config.resources["api"].limits.cpu == "2"
+
+
+def test_plugin_daemon_scale_out_needs_shared_storage() -> None:
+    with pytest.raises(ConfigError) as raised:
+        parse_config({**BASELINE, "dify:replicas": obj({"pluginDaemon": 2})}, set())
+    assert raised.value.problems == [
+        "dify:replicas.pluginDaemon: 2 is not allowed (expected 1 unless persistence.pluginStorage.accessMode is "
+        "ReadWriteMany)"
+    ]
+    rwx = {"pluginStorage": {"accessMode": "ReadWriteMany"}}
+    config = parse_config({**BASELINE, "dify:replicas": obj({"pluginDaemon": 2}), "dify:persistence": obj(rwx)}, set())
+    assert config.replicas.plugin_daemon == 2

@@ -117,19 +117,47 @@ def _expected(error: ErrorDetails) -> str:
     return _EXPECTED.get(kind, error["msg"])
 
 
-def format_validation_error(root: type[BaseModel], exc: ValidationError) -> list[str]:
+# What a missing key should hold, where the field's own description does not say it well.
+_MISSING = {
+    "environment": "a short lower-case name such as dev, staging or prod",
+    "host": "the public host name users open Dify on, e.g. dify.example.com",
+    "versions.dify": "dify, sandbox and pluginDaemon together: versions are overridden only as a unit",
+    "versions.sandbox": "dify, sandbox and pluginDaemon together: versions are overridden only as a unit",
+    "versions.pluginDaemon": "dify, sandbox and pluginDaemon together: versions are overridden only as a unit",
+    "mail.type": 'one of "smtp", "resend" or "sendgrid"',
+    "mail.defaultSendFrom": "an e-mail address such as Dify <no-reply@example.com>",
+    "mail.smtp.server": "the SMTP server host name",
+}
+
+
+def _missing(root: type[BaseModel], loc: Sequence[str | int]) -> str:
+    path = ".".join(str(p) for p in loc if isinstance(p, str))
+    if path in _MISSING:
+        return _MISSING[path]
+    if path.endswith(".size"):
+        return "a Kubernetes storage size such as 20Gi"
+    return "it to be set"
+
+
+def format_validation_error(
+    root: type[BaseModel], exc: ValidationError, extra_top_level: Sequence[str] = ()
+) -> list[str]:
     lines: list[str] = []
+    unknown: list[tuple[str | int, ...]] = []
     for error in exc.errors():
         loc = list(error["loc"])
+        if any(tuple(loc[: len(prefix)]) == prefix for prefix in unknown):
+            continue  # a bad value under an unknown key: the unknown key is the one problem
         if loc and loc[-1] == "[key]":
             loc.pop()
+            unknown.append(tuple(loc))
             options = ", ".join(typing.get_args(_unwrap(typing.get_args(model_at(root, loc[:-1]))[0])))
             lines.append(f"{key_path(loc)}: unknown key (expected one of: {options})")
         elif error["type"] == "extra_forbidden":
-            options = ", ".join(allowed_keys(root, loc[:-1]))
-            lines.append(f"{key_path(loc)}: unknown key (expected one of: {options})")
+            keys = allowed_keys(root, loc[:-1]) + (list(extra_top_level) if len(loc) == 1 else [])
+            lines.append(f"{key_path(loc)}: unknown key (expected one of: {', '.join(keys)})")
         elif error["type"] == "missing":
-            lines.append(f"{key_path(loc)}: is missing (expected it to be set)")
+            lines.append(f"{key_path(loc)}: is missing (expected {_missing(root, loc)})")
         else:
             lines.append(problem(loc, error.get("input"), _expected(error)))
     return lines

@@ -69,7 +69,7 @@ def _decode(key: str, value: Any, problems: list[str]) -> Any:
         try:
             return json.loads(value)
         except json.JSONDecodeError:
-            problems.append(problem([key], value, "a JSON object (set it with --path or as YAML)"))
+            problems.append(problem([key], value, "a JSON object; set it with --path or as YAML"))
             return _UNDECODABLE
     return value
 
@@ -140,7 +140,8 @@ def parse_config(raw: Mapping[str, Any], secret_keys: set[str]) -> StackConfig:
     try:
         config = StackConfig.model_validate(values)
     except ValidationError as exc:
-        raise ConfigError(problems + format_validation_error(StackConfig, exc)) from None
+        user_keys = [secret.key for secret in USER_SECRETS]
+        raise ConfigError(problems + format_validation_error(StackConfig, exc, user_keys)) from None
     problems += _semantic_problems(config, present_secrets)
     if problems:
         raise ConfigError(problems)

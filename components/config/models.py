@@ -7,18 +7,21 @@ pass silently), and every default here is what an unset key means.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic.alias_generators import to_camel
 
 from components.config.types import (
     Cidr,
+    Count,
     CpuQuantity,
     DnsLabel,
+    DnsSubdomain,
     DomainSuffix,
     EmailAddress,
     EnvironmentName,
+    Flag,
     Host,
     ImageTag,
     KubernetesVersion,
@@ -70,18 +73,18 @@ class DifyVersions(_Model):
 
 
 class ReplicaCounts(_Model):
-    api: int = Replicas
-    api_websocket: int = Replicas
-    worker: int = Replicas
+    api: Count = Replicas
+    api_websocket: Count = Replicas
+    worker: Count = Replicas
     worker_beat: Singleton = 1
-    web: int = Replicas
-    sandbox: int = Replicas
-    plugin_daemon: int = Replicas
-    agent_backend: int = Replicas
-    local_sandbox: int = Replicas
-    ssrf_proxy: int = Replicas
-    agent_ssrf_proxy: int = Replicas
-    router: int = Replicas
+    web: Count = Replicas
+    sandbox: Count = Replicas
+    plugin_daemon: Count = Replicas
+    agent_backend: Count = Replicas
+    local_sandbox: Count = Replicas
+    ssrf_proxy: Count = Replicas
+    agent_ssrf_proxy: Count = Replicas
+    router: Count = Replicas
 
 
 class ResourceAmounts(_Model):
@@ -104,16 +107,16 @@ class KubernetesSettings(_Model):
 
 
 class Features(_Model):
-    collaboration: bool = Field(default=True, description="Run api_websocket for real-time collaboration.")
-    agent_v2: bool = Field(
+    collaboration: Flag = Field(default=True, description="Run api_websocket for real-time collaboration.")
+    agent_v2: Flag = Field(
         default=True, description="Run agent_backend, local_sandbox and agent_ssrf_proxy (Agent v2)."
     )
 
 
 class IngressSettings(_Model):
-    enabled: bool = False
+    enabled: Flag = False
     class_name: StrictStr | None = None
-    tls_secret_name: DnsLabel | None = None
+    tls_secret_name: DnsSubdomain | None = None
     annotations: dict[str, str] = Field(default_factory=dict)
 
 
@@ -135,21 +138,35 @@ class Volume(_Model):
     access_mode: Literal["ReadWriteOnce", "ReadWriteMany"] = "ReadWriteOnce"
 
 
+_DEFAULT_SIZES = {"appStorage": "10Gi", "pluginStorage": "10Gi", "postgres": "20Gi", "redis": "2Gi", "weaviate": "20Gi"}
+
+
 class Persistence(_Model):
+    @model_validator(mode="before")
+    @classmethod
+    def _keep_default_sizes(cls, data: Any) -> Any:
+        # Overriding only accessMode must not drop the volume's default size.
+        if isinstance(data, dict):
+            data = {
+                key: {"size": _DEFAULT_SIZES[key], **value} if key in _DEFAULT_SIZES and isinstance(value, dict) else value
+                for key, value in data.items()
+            }
+        return data
+
     storage_class: StrictStr | None = Field(default=None, description="StorageClass; unset = cluster default.")
-    app_storage: Volume = Volume(size="10Gi")
-    plugin_storage: Volume = Volume(size="10Gi")
-    postgres: Volume = Volume(size="20Gi")
-    redis: Volume = Volume(size="2Gi")
-    weaviate: Volume = Volume(size="20Gi")
+    app_storage: Volume = Volume(size=_DEFAULT_SIZES["appStorage"])
+    plugin_storage: Volume = Volume(size=_DEFAULT_SIZES["pluginStorage"])
+    postgres: Volume = Volume(size=_DEFAULT_SIZES["postgres"])
+    redis: Volume = Volume(size=_DEFAULT_SIZES["redis"])
+    weaviate: Volume = Volume(size=_DEFAULT_SIZES["weaviate"])
 
 
 class SmtpSettings(_Model):
     server: Host
-    port: int = Field(default=587, ge=1, le=65535)
+    port: Count = Field(default=587, ge=1, le=65535)
     username: StrictStr = ""
-    use_tls: bool = True
-    opportunistic_tls: bool = False
+    use_tls: Flag = True
+    opportunistic_tls: Flag = False
 
 
 class MailSettings(_Model):
@@ -162,10 +179,10 @@ class AppSettings(_Model):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
     # JSON by default: Kubernetes log pipelines parse it without grok patterns.
     log_output_format: Literal["text", "json"] = "json"
-    server_worker_amount: int = Field(default=1, ge=1, le=32)
-    celery_worker_amount: int = Field(default=4, ge=1, le=64)
-    marketplace_enabled: bool = True
-    sqlalchemy_pool_size: int = Field(default=30, ge=1, le=200)
+    server_worker_amount: Count = Field(default=1, ge=1, le=32)
+    celery_worker_amount: Count = Field(default=4, ge=1, le=64)
+    marketplace_enabled: Flag = True
+    sqlalchemy_pool_size: Count = Field(default=30, ge=1, le=200)
 
 
 class StackConfig(_Model):

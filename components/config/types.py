@@ -42,23 +42,64 @@ def _strict_str(value: object) -> object:
     return value
 
 
+def _strict_int(value: object) -> object:
+    # JSON true would otherwise become 1 replica without a word.
+    if isinstance(value, bool):
+        raise ValueError("expected an integer")
+    return value
+
+
+def _strict_bool(value: object) -> object:
+    # Pulumi passes top-level booleans as "true"/"false"; anything looser ("yes", 1) is a typo.
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value in ("true", "false"):
+        return value == "true"
+    raise ValueError("expected true or false")
+
+
+def _cpu_input(value: object) -> object:
+    # `pulumi config set --path …cpu 2` stores a number, and Kubernetes accepts cpu: 2 too.
+    if isinstance(value, bool):
+        raise ValueError("expected a Kubernetes CPU quantity such as 250m or 1.5")
+    if isinstance(value, int | float):
+        return f"{value:g}"
+    return value
+
+
+def _version_input(value: object) -> object:
+    # Unquoted YAML 1.33 arrives as a float (and 1.40 as 1.4): ask for quotes.
+    if not isinstance(value, str):
+        raise ValueError('expected a quoted minor version such as "1.33"')
+    return value
+
+
+_DNS_SUBDOMAIN = re.compile(r"^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
+
+
+def _dns_subdomain(value: str) -> str:
+    if not _DNS_SUBDOMAIN.match(value):
+        raise ValueError("expected a DNS-1123 subdomain: lower-case letters, digits, '-' and '.'")
+    return value
+
+
 def _dns_label(value: str) -> str:
     if len(value) > 63 or not _DNS_LABEL.match(value):
-        raise ValueError("expected a DNS-1123 label: lower-case letters, digits and '-', ≤ 63 chars")
+        raise ValueError("expected a DNS-1123 label: lower-case letters, digits and '-', at most 63 characters")
     return value
 
 
 def _environment(value: str) -> str:
     if len(value) > 20 or not _DNS_LABEL.match(value):
-        raise ValueError("expected a short lower-case name such as dev, staging or prod (≤ 20 chars)")
+        raise ValueError("expected a short lower-case name such as dev, staging or prod, at most 20 characters")
     return value
 
 
 def _host(value: str) -> str:
-    name, _, port = value.partition(":")
+    name, colon, port = value.partition(":")
     if not _HOSTNAME.match(name):
         raise ValueError("expected a lower-case DNS host name, optionally with :port")
-    if port and (not port.isdigit() or not 1 <= int(port) <= 65535):
+    if colon and (not port.isdigit() or not 1 <= int(port) <= 65535):
         raise ValueError("expected a lower-case DNS host name, optionally with :port")
     return value
 
@@ -77,7 +118,7 @@ def _memory(value: str) -> str:
 
 def _image_tag(value: str) -> str:
     if value == "latest" or not _IMAGE_TAG.match(value):
-        raise ValueError("expected a pinned image tag such as 1.16.1 (never latest)")
+        raise ValueError("expected a pinned image tag such as 1.16.1, never latest")
     return value
 
 
@@ -132,16 +173,19 @@ def memory_bytes(quantity: str) -> int:
     return int(float(match.group(1)) * _MEMORY_FACTORS[match.group(2)])
 
 
-Singleton = Annotated[int, AfterValidator(_singleton)]
+Singleton = Annotated[int, BeforeValidator(_strict_int), AfterValidator(_singleton)]
+Count = Annotated[int, BeforeValidator(_strict_int)]
+Flag = Annotated[bool, BeforeValidator(_strict_bool)]
+DnsSubdomain = Annotated[str, BeforeValidator(_strict_str), AfterValidator(_dns_subdomain)]
 StrictStr = Annotated[str, BeforeValidator(_strict_str)]
 DnsLabel = Annotated[str, BeforeValidator(_strict_str), AfterValidator(_dns_label)]
 EnvironmentName = Annotated[str, BeforeValidator(_strict_str), AfterValidator(_environment)]
 Host = Annotated[str, BeforeValidator(_strict_str), AfterValidator(_host)]
-CpuQuantity = Annotated[str, BeforeValidator(_strict_str), AfterValidator(_cpu)]
+CpuQuantity = Annotated[str, BeforeValidator(_strict_str), BeforeValidator(_cpu_input), AfterValidator(_cpu)]
 MemoryQuantity = Annotated[str, BeforeValidator(_strict_str), AfterValidator(_memory)]
 ImageTag = Annotated[str, BeforeValidator(_strict_str), AfterValidator(_image_tag)]
 Registry = Annotated[str, BeforeValidator(_strict_str), AfterValidator(_registry)]
-KubernetesVersion = Annotated[str, BeforeValidator(_strict_str), AfterValidator(_k8s_version)]
+KubernetesVersion = Annotated[str, BeforeValidator(_version_input), AfterValidator(_k8s_version)]
 Cidr = Annotated[str, BeforeValidator(_strict_str), AfterValidator(_cidr)]
 DomainSuffix = Annotated[str, BeforeValidator(_strict_str), AfterValidator(_domain_suffix)]
 EmailAddress = Annotated[str, BeforeValidator(_strict_str), AfterValidator(_email)]

@@ -41,7 +41,12 @@ class AgentSsrfProxy(pulumi.ComponentResource):
     config_map: k8s.core.v1.ConfigMap
     url: str
 
-    def __init__(self, name: str, args: AgentSsrfProxyArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+    def __init__(
+        self,
+        name: str,
+        args: AgentSsrfProxyArgs,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
         super().__init__("dify:net:AgentSsrfProxy", name, None, opts)
         squid_conf = render_agent_proxy_conf(
             port=ENTRY.port(PORT_NAME),

@@ -222,7 +222,12 @@ def _common(port: int) -> list[str]:
     ]
 
 
-def render_ssrf_proxy_conf(*, port: int, allow_private_ips: Sequence[str], allow_private_domains: Sequence[str]) -> str:
+def render_ssrf_proxy_conf(
+    *,
+    port: int,
+    allow_private_ips: Sequence[str],
+    allow_private_domains: Sequence[str],
+) -> str:
     """squid.conf of the main SSRF proxy (upstream squid.conf.template + the entrypoint's allow-list)."""
     port = _check_port(port)
     networks = validate_networks(allow_private_ips)
