@@ -28,9 +28,7 @@ from referencing import Registry, Resource
 
 __all__ = ["SUPPORTED_VERSIONS", "is_supported_version", "validate_schemas"]
 
-_SCHEMA_ROOT: Traversable = (
-    resources.files("kubernetes_validate") / "kubernetes-json-schema"
-)
+_SCHEMA_ROOT: Traversable = resources.files("kubernetes_validate") / "kubernetes-json-schema"
 _STRICT_DIR = re.compile(r"^v(\d+)\.(\d+)\.\d+-local-strict$")
 # The library maps "networking.k8s.io/v1" to "networking-v1": only the first DNS label
 # of the group survives in file names.
@@ -66,9 +64,7 @@ def is_supported_version(version: str) -> bool:
 @functools.cache
 def _registry(version: str) -> Registry[Any]:
     schema_dir = _SCHEMA_ROOT / _STRICT_DIRS[version]
-    definitions = json.loads(
-        (schema_dir / "_definitions.json").read_text(encoding="utf-8")
-    )
+    definitions = json.loads((schema_dir / "_definitions.json").read_text(encoding="utf-8"))
     # Crawling once up front means each validator resolves $refs from a warm registry.
     return (Resource.from_contents(definitions) @ Registry()).crawl()
 
@@ -82,8 +78,7 @@ def _schema_matches(schema: Mapping[str, Any], api_version: str, kind: str) -> b
     # would otherwise be validated against the core Ingress schema.
     group, _, version = api_version.rpartition("/")
     return any(
-        (gvk.get("group", ""), gvk.get("version"), gvk.get("kind"))
-        == (group, version, kind)
+        (gvk.get("group", ""), gvk.get("version"), gvk.get("kind")) == (group, version, kind)
         for gvk in schema.get("x-kubernetes-group-version-kind", [])
     )
 
@@ -138,9 +133,7 @@ def _is_allowed_unknown(api_version: str, kind: str, allow: Collection[str]) -> 
     return any(fnmatch.fnmatchcase(gvk, pattern) for pattern in allow)
 
 
-def _validate_one(
-    obj: Mapping[str, Any], version: str, allow: Collection[str]
-) -> list[str]:
+def _validate_one(obj: Mapping[str, Any], version: str, allow: Collection[str]) -> list[str]:
     where = _describe(obj)
     api_version, kind = obj.get("apiVersion"), obj.get("kind")
     if not isinstance(api_version, str) or not isinstance(kind, str):
@@ -154,9 +147,7 @@ def _validate_one(
         problem = f"no schema for {api_version}/{kind} in Kubernetes {version}"
         return [f"{where}: (root): {problem}"]
     errors = validator.iter_errors(_normalise_numbers(obj))
-    return [
-        f"{where}: {_json_path(e.absolute_path)}: {_shorten(e.message)}" for e in errors
-    ]
+    return [f"{where}: {_json_path(e.absolute_path)}: {_shorten(e.message)}" for e in errors]
 
 
 def validate_schemas(
@@ -175,10 +166,7 @@ def validate_schemas(
     version = _major_minor(k8s_version)
     if version not in _STRICT_DIRS:
         supported = ", ".join(SUPPORTED_VERSIONS)
-        raise ValueError(
-            f"Kubernetes version {k8s_version!r} is not supported"
-            f" (bundled strict schemas: {supported})"
-        )
+        raise ValueError(f"Kubernetes version {k8s_version!r} is not supported (bundled strict schemas: {supported})")
     errors: list[str] = []
     for obj in objects:
         errors.extend(_validate_one(obj, version, allow_unknown_kinds))

@@ -28,9 +28,7 @@ CLUSTER_SCOPED_KINDS = frozenset(
     }
 )  # fmt: skip
 BUILTIN_CLUSTER_ROLES = frozenset({"view", "edit", "admin", "cluster-admin"})
-_TEMPLATE_KINDS = frozenset(
-    {"Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job"}
-)
+_TEMPLATE_KINDS = frozenset({"Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job"})
 _CONTAINER_FIELDS = ("initContainers", "containers", "ephemeralContainers")
 _PROBES = ("livenessProbe", "readinessProbe", "startupProbe")
 _PROBE_HANDLERS = ("httpGet", "tcpSocket", "grpc")
@@ -90,15 +88,11 @@ def _pod_template(obj: Obj) -> PodTemplate | None:
     else:
         return None
     claims = {
-        str(_d(c.get("metadata")).get("name"))
-        for c in _l(spec.get("volumeClaimTemplates"))
-        if kind == "StatefulSet"
+        str(_d(c.get("metadata")).get("name")) for c in _l(spec.get("volumeClaimTemplates")) if kind == "StatefulSet"
     }
     labels = _d(_d(template.get("metadata")).get("labels"))
     pod_spec = _d(template.get("spec"))
-    return PodTemplate(
-        describe(obj), name, namespace or "", labels, pod_spec, frozenset(claims)
-    )
+    return PodTemplate(describe(obj), name, namespace or "", labels, pod_spec, frozenset(claims))
 
 
 class _Index:
@@ -125,11 +119,7 @@ class _Index:
         return self.objects.get((kind, namespace, str(name)))
 
     def selected(self, namespace: str | None, selector: Obj) -> list[PodTemplate]:
-        return [
-            t
-            for t in self.templates
-            if t.namespace == namespace and _selector_matches(selector, t.labels)
-        ]
+        return [t for t in self.templates if t.namespace == namespace and _selector_matches(selector, t.labels)]
 
     def exists(self, kind: str, namespace: str, name: Any) -> bool:
         if self.get(kind, namespace, name) is not None:
@@ -176,9 +166,7 @@ def _data_keys(obj: Obj) -> set[str]:
     return {k for f in ("data", "stringData", "binaryData") for k in _d(obj.get(f))}
 
 
-def _ref_problems(
-    idx: _Index, kind: str, ns: str, name: Any, keys: Iterable[Any], optional: Any
-) -> Iterator[str]:
+def _ref_problems(idx: _Index, kind: str, ns: str, name: Any, keys: Iterable[Any], optional: Any) -> Iterator[str]:
     if optional is True:
         return
     if not idx.exists(kind, ns, name):
@@ -202,9 +190,7 @@ def _env_refs(c: Obj) -> Iterator[tuple[str, str, Obj, list[Any]]]:
                 yield "envFrom", kind, _d(env_from[field]), []
 
 
-def _check_container(
-    c: Obj, mountable: Collection[Any], ns: str, idx: _Index
-) -> Iterator[str]:
+def _check_container(c: Obj, mountable: Collection[Any], ns: str, idx: _Index) -> Iterator[str]:
     where = f"container '{c.get('name')}'"
     for env, kind, ref, keys in _env_refs(c):
         name, optional = ref.get("name"), ref.get("optional")
@@ -219,10 +205,7 @@ def _check_container(
         for handler in _PROBE_HANDLERS:
             port = _num(_d(probe.get(handler)).get("port"))
             if port is not None and not _declares_port(c, port):
-                yield (
-                    f"{where}: {probe_name}.{handler}.port {port!r} is not a"
-                    " containerPort of this container"
-                )
+                yield (f"{where}: {probe_name}.{handler}.port {port!r} is not a containerPort of this container")
 
 
 def _volume_refs(vol: Obj) -> Iterator[tuple[str, Any, list[Any], Any]]:
@@ -234,9 +217,7 @@ def _volume_refs(vol: Obj) -> Iterator[tuple[str, Any, list[Any], Any]]:
     for source in map(_d, _l(_d(vol.get("projected")).get("sources"))):
         refs.append(("ConfigMap", source.get("configMap"), "name"))
         refs.append(("Secret", source.get("secret"), "name"))
-    refs.append(
-        ("PersistentVolumeClaim", vol.get("persistentVolumeClaim"), "claimName")
-    )
+    refs.append(("PersistentVolumeClaim", vol.get("persistentVolumeClaim"), "claimName"))
     for kind, ref, name_field in refs:
         if ref is not None:
             keys = [_d(i).get("key") for i in _l(_d(ref).get("items"))]
@@ -275,10 +256,7 @@ def _check_service(svc: Obj, ns: str | None, idx: _Index) -> Iterator[str]:
         label = port.get("name") or _num(port.get("port"))
         for tpl in selected:
             if not any(_declares_port(c, target) for c in _containers(tpl.spec, True)):
-                yield (
-                    f"port {label!r}: targetPort {target!r} is not a containerPort"
-                    f" of {tpl.owner}"
-                )
+                yield (f"port {label!r}: targetPort {target!r} is not a containerPort of {tpl.owner}")
 
 
 def _check_ingress(ing: Obj, ns: str | None, idx: _Index) -> Iterator[str]:
@@ -297,9 +275,7 @@ def _check_ingress(ing: Obj, ns: str | None, idx: _Index) -> Iterator[str]:
             yield f"{where}: Service '{name}' not found in namespace '{ns}'"
             continue
         svc_ports = [_d(p) for p in _l(_d(svc.get("spec")).get("ports"))]
-        if "number" in port and _num(port["number"]) not in {
-            _num(p.get("port")) for p in svc_ports
-        }:
+        if "number" in port and _num(port["number"]) not in {_num(p.get("port")) for p in svc_ports}:
             yield f"{where}: Service '{name}' has no port {_num(port['number'])}"
         if "name" in port and port["name"] not in {p.get("name") for p in svc_ports}:
             yield f"{where}: Service '{name}' has no port named '{port['name']}'"

@@ -360,3 +360,18 @@ def test_plugin_daemon_scale_out_needs_shared_storage() -> None:
     rwx = {"pluginStorage": {"accessMode": "ReadWriteMany"}}
     config = parse_config({**BASELINE, "dify:replicas": obj({"pluginDaemon": 2}), "dify:persistence": obj(rwx)}, set())
     assert config.replicas.plugin_daemon == 2
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [
+        ("allowPrivateIps", "fe80::%x\nhttp_access allow all/64"),
+        ("allowPrivateIps", "10.0.0.0/8\n"),
+        ("allowPrivateDomains", "models.internal\n"),
+        ("allowPrivateDomains", "models.internal http_access allow all"),
+    ],
+)
+def test_allow_lists_reject_config_injection(key: str, value: str) -> None:
+    with pytest.raises(ConfigError) as raised:
+        parse_config({**BASELINE, "dify:ssrfProxy": obj({key: [value]})}, set())
+    assert raised.value.problems[0].startswith(f"dify:ssrfProxy.{key}[0]: ")

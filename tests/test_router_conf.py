@@ -64,9 +64,7 @@ def test_every_route_is_a_location_with_its_upstream(collaboration: bool) -> Non
     assert "resolver" not in conf
 
 
-@pytest.mark.parametrize(
-    ("collaboration", "upstream"), [(True, "dify-api-websocket:5001"), (False, "dify-api:5001")]
-)
+@pytest.mark.parametrize(("collaboration", "upstream"), [(True, "dify-api-websocket:5001"), (False, "dify-api:5001")])
 def test_socket_io_upstream_follows_collaboration(collaboration: bool, upstream: str) -> None:
     conf = render_nginx_conf(routes(collaboration))
     body = _directives(_locations(conf)["/socket.io/"])

@@ -40,15 +40,11 @@ def _api_deployment() -> Obj:
             },
             {
                 "name": "LOG_LEVEL",
-                "valueFrom": {
-                    "configMapKeyRef": {"name": "dify-config", "key": "LOG_LEVEL"}
-                },
+                "valueFrom": {"configMapKeyRef": {"name": "dify-config", "key": "LOG_LEVEL"}},
             },
             {
                 "name": "OPTIONAL",
-                "valueFrom": {
-                    "secretKeyRef": {"name": "absent", "key": "x", "optional": True}
-                },
+                "valueFrom": {"secretKeyRef": {"name": "absent", "key": "x", "optional": True}},
             },
         ],
         "envFrom": [{"configMapRef": {"name": "dify-config"}}],
@@ -147,9 +143,7 @@ def _backup_cronjob() -> Obj:
                 "volumeMounts": [{"name": "data", "mountPath": "/data"}],
             }
         ],
-        "volumes": [
-            {"name": "data", "persistentVolumeClaim": {"claimName": "data-redis-0"}}
-        ],
+        "volumes": [{"name": "data", "persistentVolumeClaim": {"claimName": "data-redis-0"}}],
     }
     return {
         "apiVersion": "batch/v1",
@@ -218,9 +212,7 @@ def _baseline() -> list[Obj]:
             "metadata": _meta("dify"),
             "spec": {
                 "ingressClassName": "nginx",
-                "rules": [
-                    {"host": "dify.example.com", "http": {"paths": ingress_paths}}
-                ],
+                "rules": [{"host": "dify.example.com", "http": {"paths": ingress_paths}}],
             },
         },
         {
@@ -248,11 +240,7 @@ def _baseline() -> list[Obj]:
             "kind": "NetworkPolicy",
             "metadata": _meta("api"),
             "spec": {
-                "podSelector": {
-                    "matchExpressions": [
-                        {"key": "tier", "operator": "In", "values": ["backend"]}
-                    ]
-                },
+                "podSelector": {"matchExpressions": [{"key": "tier", "operator": "In", "values": ["backend"]}]},
                 "policyTypes": ["Ingress"],
             },
         },
@@ -305,9 +293,7 @@ def objs() -> list[Obj]:
 
 
 def find(objects: list[Obj], kind: str, name: str) -> Obj:
-    return next(
-        o for o in objects if o["kind"] == kind and o["metadata"]["name"] == name
-    )
+    return next(o for o in objects if o["kind"] == kind and o["metadata"]["name"] == name)
 
 
 def api_pod(objects: list[Obj]) -> Obj:
@@ -347,10 +333,7 @@ def test_schema_unknown_field_is_error(objs: list[Obj]) -> None:
     find(objs, "Deployment", "api")["spec"]["replica"] = 3
     assert_one_error(
         validate_schemas(objs),
-        (
-            "Deployment/dify/api: spec: Additional properties are not allowed"
-            " ('replica' was unexpected)"
-        ),
+        ("Deployment/dify/api: spec: Additional properties are not allowed ('replica' was unexpected)"),
     )
 
 
@@ -358,10 +341,7 @@ def test_schema_typo_in_pod_spec_is_error(objs: list[Obj]) -> None:
     pod = api_pod(objs)
     pod["contianers"] = pod.pop("containers")
     errors = validate_schemas(objs)
-    assert (
-        "Deployment/dify/api: spec.template.spec: 'containers' is a required property"
-        in errors
-    )
+    assert "Deployment/dify/api: spec.template.spec: 'containers' is a required property" in errors
     assert any("('contianers' was unexpected)" in e for e in errors), errors
 
 
@@ -386,9 +366,7 @@ def test_schema_wrong_type_is_error(objs: list[Obj]) -> None:
 
 def test_schema_cluster_scoped_name_has_no_namespace(objs: list[Obj]) -> None:
     find(objs, "Namespace", NS)["spec"] = {"finalizer": []}
-    assert_one_error(
-        validate_schemas(objs), "Namespace/dify: spec: Additional properties"
-    )
+    assert_one_error(validate_schemas(objs), "Namespace/dify: spec: Additional properties")
 
 
 def test_schema_unknown_kind_is_error_unless_allowed() -> None:
@@ -399,15 +377,9 @@ def test_schema_unknown_kind_is_error_unless_allowed() -> None:
         "spec": {},
     }
     assert validate_schemas([cert]) == [
-        (
-            "Certificate/dify/tls: (root): no schema for cert-manager.io/v1/Certificate"
-            " in Kubernetes 1.33"
-        )
+        ("Certificate/dify/tls: (root): no schema for cert-manager.io/v1/Certificate in Kubernetes 1.33")
     ]
-    assert (
-        validate_schemas([cert], allow_unknown_kinds={"cert-manager.io/v1/Certificate"})
-        == []
-    )
+    assert validate_schemas([cert], allow_unknown_kinds={"cert-manager.io/v1/Certificate"}) == []
     assert validate_schemas([cert], allow_unknown_kinds={"cert-manager.io/*"}) == []
     assert validate_schemas([cert], allow_unknown_kinds={"example.com/*"}) != []
 
@@ -419,9 +391,7 @@ def test_schema_foreign_group_does_not_borrow_core_schema() -> None:
         "kind": "Ingress",
         "metadata": _meta("x"),
     }
-    assert_one_error(
-        validate_schemas([crd]), "no schema for networking.example.com/v1/Ingress"
-    )
+    assert_one_error(validate_schemas([crd]), "no schema for networking.example.com/v1/Ingress")
 
 
 def test_schema_missing_kind_is_error() -> None:
@@ -472,56 +442,37 @@ XREF_CASES: dict[str, tuple[Mutation, str]] = {
     ),
     "service-selects-nothing": (
         lambda o: find(o, "Service", "api")["spec"].update(selector={"app": "apx"}),
-        (
-            "Service/dify/api: selector {'app': 'apx'} matches no pod template"
-            " in namespace 'dify'"
-        ),
+        ("Service/dify/api: selector {'app': 'apx'} matches no pod template in namespace 'dify'"),
     ),
     "service-named-target-port": (
-        lambda o: find(o, "Service", "api")["spec"]["ports"][0].update(
-            targetPort="web"
-        ),
-        (
-            "Service/dify/api: port 'http': targetPort 'web' is not a containerPort"
-            " of Deployment/dify/api"
-        ),
+        lambda o: find(o, "Service", "api")["spec"]["ports"][0].update(targetPort="web"),
+        ("Service/dify/api: port 'http': targetPort 'web' is not a containerPort of Deployment/dify/api"),
     ),
     "service-numeric-target-port": (
-        lambda o: find(o, "Service", "api")["spec"]["ports"][0].update(
-            targetPort=8080.0
-        ),
+        lambda o: find(o, "Service", "api")["spec"]["ports"][0].update(targetPort=8080.0),
         "Service/dify/api: port 'http': targetPort 8080 is not a containerPort",
     ),
     "service-default-target-port": (
         lambda o: find(o, "Service", "redis")["spec"]["ports"][0].update(port=6380),
-        (
-            "Service/dify/redis: port 6380: targetPort 6380 is not a containerPort"
-            " of StatefulSet/dify/redis"
-        ),
+        ("Service/dify/redis: port 6380: targetPort 6380 is not a containerPort of StatefulSet/dify/redis"),
     ),
     "ingress-missing-service": (
-        lambda o: find(o, "Ingress", "dify")["spec"]["rules"][0]["http"]["paths"][0][
-            "backend"
-        ]["service"].update(name="web"),
-        (
-            "Ingress/dify/dify: rules[0].http.paths[0]: Service 'web' not found"
-            " in namespace 'dify'"
+        lambda o: find(o, "Ingress", "dify")["spec"]["rules"][0]["http"]["paths"][0]["backend"]["service"].update(
+            name="web"
         ),
+        ("Ingress/dify/dify: rules[0].http.paths[0]: Service 'web' not found in namespace 'dify'"),
     ),
     "ingress-port-number": (
-        lambda o: find(o, "Ingress", "dify")["spec"]["rules"][0]["http"]["paths"][0][
-            "backend"
-        ]["service"].update(port={"number": 80}),
+        lambda o: find(o, "Ingress", "dify")["spec"]["rules"][0]["http"]["paths"][0]["backend"]["service"].update(
+            port={"number": 80}
+        ),
         "Ingress/dify/dify: rules[0].http.paths[0]: Service 'api' has no port 80",
     ),
     "ingress-port-name": (
-        lambda o: find(o, "Ingress", "dify")["spec"]["rules"][0]["http"]["paths"][1][
-            "backend"
-        ]["service"].update(port={"name": "https"}),
-        (
-            "Ingress/dify/dify: rules[0].http.paths[1]: Service 'api' has no port named"
-            " 'https'"
+        lambda o: find(o, "Ingress", "dify")["spec"]["rules"][0]["http"]["paths"][1]["backend"]["service"].update(
+            port={"name": "https"}
         ),
+        ("Ingress/dify/dify: rules[0].http.paths[1]: Service 'api' has no port named 'https'"),
     ),
     "ingress-default-backend": (
         lambda o: find(o, "Ingress", "dify")["spec"].update(
@@ -530,31 +481,16 @@ XREF_CASES: dict[str, tuple[Mutation, str]] = {
         "Ingress/dify/dify: defaultBackend: Service 'nope' not found",
     ),
     "env-secret-missing": (
-        lambda o: api_container(o)["env"][0]["valueFrom"]["secretKeyRef"].update(
-            name="other"
-        ),
-        (
-            "Deployment/dify/api: container 'api': env 'SECRET_KEY': Secret 'other'"
-            " not found in namespace 'dify'"
-        ),
+        lambda o: api_container(o)["env"][0]["valueFrom"]["secretKeyRef"].update(name="other"),
+        ("Deployment/dify/api: container 'api': env 'SECRET_KEY': Secret 'other' not found in namespace 'dify'"),
     ),
     "env-secret-key-missing": (
-        lambda o: api_container(o)["env"][0]["valueFrom"]["secretKeyRef"].update(
-            key="nokey"
-        ),
-        (
-            "Deployment/dify/api: container 'api': env 'SECRET_KEY': Secret"
-            " 'dify-secrets' has no key 'nokey'"
-        ),
+        lambda o: api_container(o)["env"][0]["valueFrom"]["secretKeyRef"].update(key="nokey"),
+        ("Deployment/dify/api: container 'api': env 'SECRET_KEY': Secret 'dify-secrets' has no key 'nokey'"),
     ),
     "env-configmap-key-missing": (
-        lambda o: api_container(o)["env"][1]["valueFrom"]["configMapKeyRef"].update(
-            key="LOGLEVEL"
-        ),
-        (
-            "container 'api': env 'LOG_LEVEL': ConfigMap 'dify-config' has no key"
-            " 'LOGLEVEL'"
-        ),
+        lambda o: api_container(o)["env"][1]["valueFrom"]["configMapKeyRef"].update(key="LOGLEVEL"),
+        ("container 'api': env 'LOG_LEVEL': ConfigMap 'dify-config' has no key 'LOGLEVEL'"),
     ),
     "env-init-container": (
         lambda o: api_pod(o)["initContainers"][0].update(
@@ -576,9 +512,7 @@ XREF_CASES: dict[str, tuple[Mutation, str]] = {
         "Deployment/dify/api: volume 'config': ConfigMap 'cfg' not found",
     ),
     "volume-configmap-item-key": (
-        lambda o: api_pod(o)["volumes"][0]["configMap"]["items"][0].update(
-            key="x.yaml"
-        ),
+        lambda o: api_pod(o)["volumes"][0]["configMap"]["items"][0].update(key="x.yaml"),
         "volume 'config': ConfigMap 'dify-config' has no key 'x.yaml'",
     ),
     "volume-secret-missing": (
@@ -586,36 +520,25 @@ XREF_CASES: dict[str, tuple[Mutation, str]] = {
         "volume 'secrets': Secret 'tls' not found in namespace 'dify'",
     ),
     "volume-pvc-missing": (
-        lambda o: api_pod(o)["volumes"][2]["persistentVolumeClaim"].update(
-            claimName="data"
-        ),
+        lambda o: api_pod(o)["volumes"][2]["persistentVolumeClaim"].update(claimName="data"),
         "volume 'storage': PersistentVolumeClaim 'data' not found in namespace 'dify'",
     ),
     "volume-sts-claim-wrong-name": (
-        lambda o: find(o, "CronJob", "backup")["spec"]["jobTemplate"]["spec"][
-            "template"
-        ]["spec"]["volumes"][0]["persistentVolumeClaim"].update(claimName="data-redis"),
-        (
-            "CronJob/dify/backup: volume 'data': PersistentVolumeClaim 'data-redis'"
-            " not found"
-        ),
+        lambda o: find(o, "CronJob", "backup")["spec"]["jobTemplate"]["spec"]["template"]["spec"]["volumes"][0][
+            "persistentVolumeClaim"
+        ].update(claimName="data-redis"),
+        ("CronJob/dify/backup: volume 'data': PersistentVolumeClaim 'data-redis' not found"),
     ),
     "volume-projected-key": (
-        lambda o: api_pod(o)["volumes"][3]["projected"]["sources"][1]["secret"][
-            "items"
-        ][0].update(key="cert"),
+        lambda o: api_pod(o)["volumes"][3]["projected"]["sources"][1]["secret"]["items"][0].update(key="cert"),
         "volume 'bundle': Secret 'dify-secrets' has no key 'cert'",
     ),
     "volume-mount-undeclared": (
-        lambda o: api_container(o)["volumeMounts"].append(
-            {"name": "tmp", "mountPath": "/tmp"}
-        ),
+        lambda o: api_container(o)["volumeMounts"].append({"name": "tmp", "mountPath": "/tmp"}),
         "container 'api': volumeMount 'tmp' is no volume or volumeClaimTemplate",
     ),
     "volume-mount-claim-template-of-other-sts": (
-        lambda o: api_container(o)["volumeMounts"].append(
-            {"name": "data", "mountPath": "/data"}
-        ),
+        lambda o: api_container(o)["volumeMounts"].append({"name": "data", "mountPath": "/data"}),
         "Deployment/dify/api: container 'api': volumeMount 'data' is no volume",
     ),
     "probe-named-port": (
@@ -634,22 +557,12 @@ XREF_CASES: dict[str, tuple[Mutation, str]] = {
         "container 'api': startupProbe.grpc.port 9090 is not a containerPort",
     ),
     "hpa-target-missing": (
-        lambda o: find(o, "HorizontalPodAutoscaler", "api")["spec"][
-            "scaleTargetRef"
-        ].update(kind="StatefulSet"),
-        (
-            "HorizontalPodAutoscaler/dify/api: scaleTargetRef StatefulSet 'api'"
-            " not found in namespace 'dify'"
-        ),
+        lambda o: find(o, "HorizontalPodAutoscaler", "api")["spec"]["scaleTargetRef"].update(kind="StatefulSet"),
+        ("HorizontalPodAutoscaler/dify/api: scaleTargetRef StatefulSet 'api' not found in namespace 'dify'"),
     ),
     "pdb-selects-nothing": (
-        lambda o: find(o, "PodDisruptionBudget", "api")["spec"]["selector"].update(
-            matchLabels={"app": "web"}
-        ),
-        (
-            "PodDisruptionBudget/dify/api: selector matches no pod template in"
-            " namespace 'dify'"
-        ),
+        lambda o: find(o, "PodDisruptionBudget", "api")["spec"]["selector"].update(matchLabels={"app": "web"}),
+        ("PodDisruptionBudget/dify/api: selector matches no pod template in namespace 'dify'"),
     ),
     "pdb-null-selector": (
         lambda o: find(o, "PodDisruptionBudget", "api")["spec"].pop("selector"),
@@ -661,44 +574,29 @@ XREF_CASES: dict[str, tuple[Mutation, str]] = {
     ),
     "rolebinding-subject-missing": (
         lambda o: find(o, "RoleBinding", "api")["subjects"][0].update(name="web"),
-        (
-            "RoleBinding/dify/api: subject ServiceAccount 'web' not found in namespace"
-            " 'dify'"
-        ),
+        ("RoleBinding/dify/api: subject ServiceAccount 'web' not found in namespace 'dify'"),
     ),
     "clusterrolebinding-subject-namespace": (
-        lambda o: find(o, "ClusterRoleBinding", "dify-api-view")["subjects"][0].update(
-            namespace="other"
-        ),
-        (
-            "ClusterRoleBinding/dify-api-view: subject ServiceAccount 'dify-api'"
-            " not found in namespace 'other'"
-        ),
+        lambda o: find(o, "ClusterRoleBinding", "dify-api-view")["subjects"][0].update(namespace="other"),
+        ("ClusterRoleBinding/dify-api-view: subject ServiceAccount 'dify-api' not found in namespace 'other'"),
     ),
     "rolebinding-role-missing": (
         lambda o: find(o, "RoleBinding", "api")["roleRef"].update(name="worker"),
         "RoleBinding/dify/api: roleRef Role 'worker' not found in namespace 'dify'",
     ),
     "clusterrolebinding-clusterrole-missing": (
-        lambda o: find(o, "ClusterRoleBinding", "dify-api-view")["roleRef"].update(
-            name="dify-reader"
-        ),
+        lambda o: find(o, "ClusterRoleBinding", "dify-api-view")["roleRef"].update(name="dify-reader"),
         "ClusterRoleBinding/dify-api-view: roleRef ClusterRole 'dify-reader' not found",
     ),
     "namespace-undeclared": (
-        lambda o: o.append(
-            {"apiVersion": "v1", "kind": "ConfigMap", "metadata": _meta("x", "dify-x")}
-        ),
+        lambda o: o.append({"apiVersion": "v1", "kind": "ConfigMap", "metadata": _meta("x", "dify-x")}),
         "ConfigMap/dify-x/x: namespace 'dify-x' is not declared",
     ),
     "networkpolicy-selects-nothing": (
-        lambda o: find(o, "NetworkPolicy", "api")["spec"]["podSelector"][
-            "matchExpressions"
-        ][0].update(values=["frontend"]),
-        (
-            "NetworkPolicy/dify/api: podSelector matches no pod template in namespace"
-            " 'dify'"
+        lambda o: find(o, "NetworkPolicy", "api")["spec"]["podSelector"]["matchExpressions"][0].update(
+            values=["frontend"]
         ),
+        ("NetworkPolicy/dify/api: podSelector matches no pod template in namespace 'dify'"),
     ),
 }
 
@@ -714,15 +612,11 @@ def test_xref_missing_configmap_reports_every_reference(objs: list[Obj]) -> None
     errors = check_references(objs)
     # env, envFrom, the configMap volume and the projected source each report once.
     assert len(errors) == 4, errors
-    assert all(
-        "ConfigMap 'dify-config' not found in namespace 'dify'" in e for e in errors
-    )
+    assert all("ConfigMap 'dify-config' not found in namespace 'dify'" in e for e in errors)
 
 
 def test_xref_optional_references_are_skipped(objs: list[Obj]) -> None:
-    api_container(objs)["envFrom"].append(
-        {"secretRef": {"name": "x", "optional": True}}
-    )
+    api_container(objs)["envFrom"].append({"secretRef": {"name": "x", "optional": True}})
     api_pod(objs)["volumes"][0]["configMap"].update(name="x", optional=True)
     assert check_references(objs) == []
 
@@ -732,9 +626,7 @@ def test_xref_builtin_cluster_roles_and_default_account_are_allowed(
 ) -> None:
     binding = find(objs, "ClusterRoleBinding", "dify-api-view")
     binding["roleRef"]["name"] = "system:auth-delegator"
-    binding["subjects"].append(
-        {"kind": "ServiceAccount", "name": "default", "namespace": NS}
-    )
+    binding["subjects"].append({"kind": "ServiceAccount", "name": "default", "namespace": NS})
     api_pod(objs)["serviceAccountName"] = "default"
     assert check_references(objs) == []
 
@@ -744,38 +636,24 @@ def test_xref_known_namespaces(objs: list[Obj]) -> None:
     errors = check_references(objs)
     # Allowed to live there, but no longer in the workload's namespace.
     assert not any("namespace 'kube-system' is not declared" in e for e in errors)
-    assert any(
-        "ConfigMap 'dify-config' not found in namespace 'dify'" in e for e in errors
-    )
+    assert any("ConfigMap 'dify-config' not found in namespace 'dify'" in e for e in errors)
     external = {"kind": "ServiceAccount", "name": "coredns", "namespace": "kube-system"}
     clean = copy.deepcopy(BASELINE)
     find(clean, "ClusterRoleBinding", "dify-api-view")["subjects"].append(external)
     assert check_references(clean) == []
     assert check_references(clean, known_namespaces=()) == [
-        (
-            "ClusterRoleBinding/dify-api-view: subject ServiceAccount 'coredns'"
-            " not found in namespace 'kube-system'"
-        )
+        ("ClusterRoleBinding/dify-api-view: subject ServiceAccount 'coredns' not found in namespace 'kube-system'")
     ]
 
 
 def test_xref_missing_namespace_defaults_to_default(objs: list[Obj]) -> None:
     del find(objs, "ServiceAccount", "dify-api")["metadata"]["namespace"]
     errors = check_references(objs)
-    assert (
-        "ServiceAccount/default/dify-api: namespace 'default' is not declared"
-        in "\n".join(errors)
-    )
+    assert "ServiceAccount/default/dify-api: namespace 'default' is not declared" in "\n".join(errors)
     assert check_references(objs, known_namespaces={"default"}) == [
         "Deployment/dify/api: ServiceAccount 'dify-api' not found in namespace 'dify'",
-        (
-            "RoleBinding/dify/api: subject ServiceAccount 'dify-api' not found in"
-            " namespace 'dify'"
-        ),
-        (
-            "ClusterRoleBinding/dify-api-view: subject ServiceAccount 'dify-api'"
-            " not found in namespace 'dify'"
-        ),
+        ("RoleBinding/dify/api: subject ServiceAccount 'dify-api' not found in namespace 'dify'"),
+        ("ClusterRoleBinding/dify-api-view: subject ServiceAccount 'dify-api' not found in namespace 'dify'"),
     ]
 
 
@@ -787,9 +665,7 @@ def test_xref_native_sidecar_serves_service_port(objs: list[Obj]) -> None:
         "ports": [{"name": "metrics", "containerPort": 9901}],
     }
     api_pod(objs)["initContainers"].append(sidecar)
-    find(objs, "Service", "api")["spec"]["ports"].append(
-        {"name": "metrics", "port": 9901}
-    )
+    find(objs, "Service", "api")["spec"]["ports"].append({"name": "metrics", "port": 9901})
     assert check_references(objs) == []
     del sidecar["restartPolicy"]  # a plain init container has exited by then
     assert_one_error(check_references(objs), "targetPort 9901 is not a containerPort")
@@ -799,15 +675,10 @@ def test_xref_service_needs_port_on_every_selected_template(objs: list[Obj]) -> 
     canary = copy.deepcopy(find(objs, "Deployment", "api"))
     canary["metadata"]["name"] = "api-canary"
     canary["spec"]["template"]["spec"]["containers"][0]["ports"][0]["name"] = "web"
-    canary["spec"]["template"]["spec"]["containers"][0]["livenessProbe"]["httpGet"][
-        "port"
-    ] = "web"
+    canary["spec"]["template"]["spec"]["containers"][0]["livenessProbe"]["httpGet"]["port"] = "web"
     objs.append(canary)
     assert check_references(objs) == [
-        (
-            "Service/dify/api: port 'http': targetPort 'http' is not a containerPort"
-            " of Deployment/dify/api-canary"
-        )
+        ("Service/dify/api: port 'http': targetPort 'http' is not a containerPort of Deployment/dify/api-canary")
     ]
 
 

@@ -148,7 +148,9 @@ class Persistence(_Model):
         # Overriding only accessMode must not drop the volume's default size.
         if isinstance(data, dict):
             data = {
-                key: {"size": _DEFAULT_SIZES[key], **value} if key in _DEFAULT_SIZES and isinstance(value, dict) else value
+                key: {"size": _DEFAULT_SIZES[key], **value}
+                if key in _DEFAULT_SIZES and isinstance(value, dict)
+                else value
                 for key, value in data.items()
             }
         return data

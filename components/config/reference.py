@@ -1,14 +1,11 @@
-"""The config schema's generated views: Pulumi.yaml's ``config:`` block and docs/config-reference.md.
+"""Generates the config schema's views from the models: Pulumi.yaml's ``config:`` block and
+docs/config-reference.md (``python -m components.config.reference --write``; a test fails when stale).
 
-The models in ``components.config.models`` are the one source of truth; this module only reads
-them, and ``tests/test_config_reference.py`` fails when either generated file is stale. After a
-model change run ``python -m components.config.reference --write``.
-
-Pulumi makes every project key declared without a ``default`` required (``pulumi up`` stops with
-"Stack '<name>' is missing configuration value …"), and a ``secret: true`` key must then be set,
-encrypted, on every stack. So Pulumi.yaml declares the keys that have a default plus the required
-``environment`` and ``host``; optional keys whose unset value means "off" (``imageRegistry``,
-``mail``) and the user secrets (``USER_SECRETS``) appear in the Markdown reference only.
+Pulumi makes every project key declared without a ``default`` required ("Stack '<name>' is missing
+configuration value …"), and a ``secret: true`` key must then be set encrypted on every stack. So
+Pulumi.yaml declares the keys that have a default plus the required ``environment`` and ``host``;
+optional keys without a default (``imageRegistry``, ``mail``) and ``USER_SECRETS`` are documented
+in the Markdown only.
 """
 
 from __future__ import annotations
@@ -17,6 +14,7 @@ import argparse
 import json
 import re
 import sys
+import textwrap
 import types
 import typing
 from collections.abc import Callable, Iterator
@@ -42,78 +40,90 @@ COMMAND = "python -m components.config.reference --write"
 # A dict keyed by a Literal is documented as one ``<placeholder>`` row per key path.
 _PLACEHOLDERS = {"resources": "service"}
 
-# Descriptions of the keys whose Field has none (a Field description, when present, wins; a note
-# for a key that has one, or for a key that no longer exists, is an error).
-_NOTES: dict[str, str] = {
-    "replicas.api": "Pods of api (console and service API).",
-    "replicas.apiWebsocket": "Pods of api_websocket; runs only when features.collaboration is true.",
-    "replicas.worker": "Pods of the Celery worker (background tasks).",
-    "replicas.workerBeat": "Pods of the Celery beat scheduler; always one.",
-    "replicas.web": "Pods of web (the Next.js front end).",
-    "replicas.sandbox": "Pods of dify-sandbox, the code-node executor.",
-    "replicas.pluginDaemon": "Pods of the plugin daemon.",
-    "replicas.agentBackend": "Pods of the Agent v2 run server; runs only when features.agentV2 is true.",
-    "replicas.localSandbox": "Pods of the Agent v2 shell workspace; runs only when features.agentV2 is true.",
-    "replicas.ssrfProxy": "Pods of the squid SSRF proxy that api, worker and sandbox egress goes through.",
-    "replicas.agentSsrfProxy": "Pods of local_sandbox's squid egress proxy; runs only when features.agentV2 is true.",
-    "replicas.router": "Pods of the in-namespace nginx router (Service dify-router).",
-    "resources.<service>": "Requests/limits override for one service.",
-    "resources.<service>.requests": "Resource requests; an unset amount keeps the built-in default (components/catalog.py).",
-    "resources.<service>.requests.cpu": "CPU request; must not exceed limits.cpu when both are set here.",
-    "resources.<service>.requests.memory": "Memory request; must not exceed limits.memory when both are set here.",
-    "resources.<service>.limits": "Resource limits; an unset amount keeps the built-in default (components/catalog.py).",
-    "resources.<service>.limits.cpu": "CPU limit.",
-    "resources.<service>.limits.memory": "Memory limit.",
-    "ingress.enabled": "Create an Ingress that routes straight to the services (needs an ingress controller); "
-    "host must then have no :port.",
-    "ingress.className": "IngressClass of the Ingress; unset uses the cluster's default IngressClass.",
-    "ingress.tlsSecretName": "Secret holding the TLS certificate for host; requires scheme https.",
-    "ingress.annotations": "Extra Ingress annotations; they override the built-in ingress-nginx ones "
-    "(100m bodies, one-hour timeouts, no buffering).",
-    "router.serviceType": "Type of the dify-router Service (port 80).",
-    "persistence.appStorage": "Volume shared by api, api_websocket and worker (uploads and the keys that "
-    "encrypt provider credentials): back it up.",
-    "persistence.appStorage.accessMode": "ReadWriteOnce pins api, api_websocket and worker to one node; "
-    "ReadWriteMany (EFS, NFS) lets them spread.",
-    "persistence.pluginStorage": "Volume of the plugin daemon (installed plugins).",
-    "persistence.pluginStorage.accessMode": "With ReadWriteOnce the plugin daemon is updated with Recreate "
-    "(stop, then start).",
-    "persistence.postgres": "Volume of the in-cluster PostgreSQL.",
-    "persistence.postgres.accessMode": "Accepted but unused: the PostgreSQL volume is always ReadWriteOnce.",
-    "persistence.redis": "Volume of the in-cluster Redis.",
-    "persistence.redis.accessMode": "Accepted but unused: the Redis volume is always ReadWriteOnce.",
-    "persistence.weaviate": "Volume of the in-cluster Weaviate.",
-    "persistence.weaviate.accessMode": "Accepted but unused: the Weaviate volume is always ReadWriteOnce.",
-    "mail.type": "Mail provider (MAIL_TYPE): smtp needs mail.smtp, resend and sendgrid their API key secret.",
-    "mail.defaultSendFrom": "Sender of outgoing mail (MAIL_DEFAULT_SEND_FROM).",
-    "mail.smtp": "SMTP server settings; required when mail.type is smtp.",
-    "mail.smtp.server": "SMTP server host name.",
-    "mail.smtp.port": "SMTP server port.",
-    "mail.smtp.username": "SMTP user; empty sends without logging in. When set, the smtpPassword secret is required.",
-    "mail.smtp.useTls": "Use TLS. Without opportunisticTls this is implicit TLS (SMTPS, usually port 465).",
-    "mail.smtp.opportunisticTls": "With useTls, connect in plain text and upgrade with STARTTLS (usually port 587).",
-    "app.logLevel": "LOG_LEVEL of the api-image services.",
-    "app.logOutputFormat": "LOG_OUTPUT_FORMAT of the api-image services; json suits Kubernetes log pipelines.",
-    "app.serverWorkerAmount": "Gunicorn worker processes per api pod (SERVER_WORKER_AMOUNT).",
-    "app.celeryWorkerAmount": "Celery concurrency per worker pod (CELERY_WORKER_AMOUNT).",
-    "app.marketplaceEnabled": "Offer plugins from the Dify Marketplace (MARKETPLACE_ENABLED).",
-    "app.sqlalchemyPoolSize": "Database connection pool size per process (SQLALCHEMY_POOL_SIZE).",
+# Descriptions of the keys whose Field has none, by parent path. A Field description wins; a note
+# for a key that has one, or for a key the models no longer have, is an error.
+_AGENT = "; runs only when features.agentV2 is true."
+_KEPT = "; an unset amount keeps the built-in default (components/catalog.py)."
+_UNUSED = "Accepted but unused: this volume is always ReadWriteOnce."
+_SIZE = "Storage request of the volume's PersistentVolumeClaim."
+_NOTE_TREE: dict[str, dict[str, str]] = {
+    "replicas": {
+        "api": "Pods of api (console and service API).",
+        "apiWebsocket": "Pods of api_websocket; runs only when features.collaboration is true.",
+        "worker": "Pods of the Celery worker (background tasks).",
+        "workerBeat": "Pods of the Celery beat scheduler; always one.",
+        "web": "Pods of web (the Next.js front end).",
+        "sandbox": "Pods of dify-sandbox, the code-node executor.",
+        "pluginDaemon": "Pods of the plugin daemon; more than 1 needs ReadWriteMany pluginStorage.",
+        "agentBackend": "Pods of the Agent v2 run server" + _AGENT,
+        "localSandbox": "Pods of the Agent v2 shell workspace" + _AGENT,
+        "ssrfProxy": "Pods of the squid SSRF proxy that api, worker and sandbox egress goes through.",
+        "agentSsrfProxy": "Pods of local_sandbox's squid egress proxy" + _AGENT,
+        "router": "Pods of the in-namespace nginx router (Service dify-router).",
+    },
+    "resources": {"<service>": "Requests/limits override for one service."},
+    "resources.<service>": {"requests": "Resource requests" + _KEPT, "limits": "Resource limits" + _KEPT},
+    "resources.<service>.requests": {
+        "cpu": "CPU request; must not exceed limits.cpu when both are set here.",
+        "memory": "Memory request; must not exceed limits.memory when both are set here.",
+    },
+    "resources.<service>.limits": {"cpu": "CPU limit.", "memory": "Memory limit."},
+    "ingress": {
+        "enabled": "Create an Ingress that routes straight to the services (needs an ingress "
+        "controller); host must then have no :port.",
+        "className": "IngressClass of the Ingress; unset uses the cluster's default IngressClass.",
+        "tlsSecretName": "Secret holding the TLS certificate for host; requires scheme https.",
+        "annotations": "Extra Ingress annotations; they override the built-in ingress-nginx ones "
+        "(100m bodies, one-hour timeouts, no buffering).",
+    },
+    "router": {"serviceType": "Type of the dify-router Service (port 80)."},
+    "persistence": {
+        "appStorage": "Volume shared by api, api_websocket and worker (uploads and the keys that "
+        "encrypt provider credentials): back it up.",
+        "pluginStorage": "Volume of the plugin daemon (installed plugins).",
+        "postgres": "Volume of the in-cluster PostgreSQL.",
+        "redis": "Volume of the in-cluster Redis.",
+        "weaviate": "Volume of the in-cluster Weaviate.",
+    },
+    "persistence.appStorage": {
+        "size": _SIZE,
+        "accessMode": "ReadWriteOnce pins api, api_websocket and worker to one node; ReadWriteMany "
+        "(EFS, NFS) lets them spread.",
+    },
+    "persistence.pluginStorage": {
+        "size": _SIZE,
+        "accessMode": "ReadWriteOnce allows one plugin daemon, updated with Recreate; ReadWriteMany "
+        "allows more replicas.",
+    },
+    **{f"persistence.{v}": {"size": _SIZE, "accessMode": _UNUSED} for v in ("postgres", "redis", "weaviate")},
+    "mail": {
+        "type": "Mail provider (MAIL_TYPE): smtp needs mail.smtp, resend and sendgrid their API key secret.",
+        "defaultSendFrom": "Sender of outgoing mail (MAIL_DEFAULT_SEND_FROM).",
+        "smtp": "SMTP server settings; required when mail.type is smtp.",
+    },
+    "mail.smtp": {
+        "server": "SMTP server host name.",
+        "port": "SMTP server port.",
+        "username": "SMTP user; empty sends without logging in. When set, smtpPassword is required.",
+        "useTls": "Use TLS. Without opportunisticTls this is implicit TLS (SMTPS, usually port 465).",
+        "opportunisticTls": "With useTls, connect in plain text, then STARTTLS (usually port 587).",
+    },
+    "app": {
+        "logLevel": "LOG_LEVEL of the api-image services.",
+        "logOutputFormat": "LOG_OUTPUT_FORMAT of the api-image services; json suits log pipelines.",
+        "serverWorkerAmount": "Gunicorn worker processes per api pod (SERVER_WORKER_AMOUNT).",
+        "celeryWorkerAmount": "Celery concurrency per worker pod (CELERY_WORKER_AMOUNT).",
+        "marketplaceEnabled": "Offer plugins from the Dify Marketplace (MARKETPLACE_ENABLED).",
+        "sqlalchemyPoolSize": "Database connection pool size per process (SQLALCHEMY_POOL_SIZE).",
+    },
 }
-_VOLUME_SIZE = (
-    "Volume size. The default applies only while {parent} is unset: set the size whenever you set {parent}."
-)
-_NOTES |= {
-    f"persistence.{v}.size": _VOLUME_SIZE.format(parent=f"persistence.{v}")
-    for v in ("appStorage", "pluginStorage", "postgres", "redis", "weaviate")
-}
+_NOTES = {f"{parent}.{key}": text for parent, notes in _NOTE_TREE.items() for key, text in notes.items()}
 
 _REQUIRED: Any = object()  # marks a key without a default
 
 
 @dataclass(frozen=True)
-class Row:
-    """One line of the Markdown table; ``key`` is the path without the ``dify:`` namespace."""
-
+class Row:  # one line of the Markdown table; key is the path without the namespace
     key: str
     type: str
     default: str
@@ -142,11 +152,8 @@ def _is_model(base: Any) -> bool:
 
 
 def _scalar_type(base: Any) -> str:
-    if typing.get_origin(base) is Literal:
-        kinds = {type(v) for v in typing.get_args(base)}
-        if len(kinds) != 1:
-            raise TypeError(f"mixed Literal in the config models: {base}")
-        base = kinds.pop()
+    if typing.get_origin(base) is Literal:  # the models' Literals hold one type each
+        base = type(typing.get_args(base)[0])
     names = {bool: "boolean", int: "integer", str: "string"}
     if base not in names:
         raise TypeError(f"no Pulumi config type for {base}")
@@ -200,32 +207,21 @@ def _constraints(base: Any, metadata: list[Any]) -> list[str]:
 
 
 def _json(annotation: Any, value: Any) -> Any:
-    return TypeAdapter(annotation).dump_python(value, mode="json", by_alias=True)
-
-
-def _baseline() -> dict[str, Any]:
-    """Every default as JSON, None included (required fields filled with placeholders, then dropped)."""
-    required = {name: "x" for name, info in StackConfig.model_fields.items() if info.is_required()}
-    dumped = StackConfig.model_validate(required).model_dump(by_alias=True, mode="json")
-    return {k: v for k, v in dumped.items() if k not in {_alias(n) for n in required}}
-
-
-def _alias(name: str) -> str:
-    return StackConfig.model_fields[name].alias or name
+    """A default as Pulumi and the Markdown show it: JSON, camelCase keys, unset (None) keys left out."""
+    return TypeAdapter(annotation).dump_python(value, mode="json", by_alias=True, exclude_none=True)
 
 
 def pulumi_config_block() -> dict[str, dict[str, Any]]:
     """Pulumi.yaml's ``config:`` block: project keys (no namespace) with type, description, default."""
-    defaults = _baseline()
     block: dict[str, dict[str, Any]] = {}
     for name, info in StackConfig.model_fields.items():
-        alias = _alias(name)
-        if not info.is_required() and defaults[alias] is None:
-            continue  # declaring it without a default would make it required
         entry = {**_pulumi_type(_unwrap(info.annotation)[0]), "description": info.description or ""}
         if not info.is_required():
-            entry["default"] = defaults[alias]
-        block[alias] = entry
+            default = _json(info.annotation, info.get_default(call_default_factory=True))
+            if default is None:
+                continue  # declared without a default it would become required
+            entry["default"] = default
+        block[info.alias or name] = entry
     return block
 
 
@@ -256,8 +252,8 @@ def _walk(model: type[BaseModel], prefix: str, defaults: Any, required_in: str |
         path = prefix + alias
         base, metadata = _unwrap(info.annotation)
         metadata = [*info.metadata, *metadata]
-        if isinstance(defaults, dict) and alias in defaults:
-            value = defaults[alias]
+        if isinstance(defaults, dict):  # the parent's default, dumped without its None keys
+            value = defaults.get(alias)
         elif info.is_required():
             value = _REQUIRED
         else:
@@ -280,7 +276,7 @@ def _walk(model: type[BaseModel], prefix: str, defaults: Any, required_in: str |
 
 def rows() -> list[Row]:
     """Every key path of the stack config (nested ones included) and the user secrets."""
-    table = list(_walk(StackConfig, "", _baseline(), None))
+    table = list(_walk(StackConfig, "", None, None))
     stale = set(_NOTES) - {row.key for row in table}
     if stale:
         raise ValueError(f"_NOTES has entries for keys the models no longer have: {sorted(stale)}")
@@ -325,12 +321,9 @@ def markdown_reference() -> str:
 
 _HEADER = """\
 # The `description:` line and the `config:` block are generated from components/config/models.py
-# by `{command}` (tests/test_config_reference.py fails when they are stale).
-# Optional keys without a default (imageRegistry, mail) and the `--secret` keys are not declared
-# here, because Pulumi requires every declared key that has no default; docs/config-reference.md
-# lists every key.
+# by `{command}`; tests/test_config_reference.py fails when they are stale.
 name: dify
-description: {description}
+description:
 runtime:
   name: python
   options:
@@ -338,27 +331,44 @@ runtime:
     virtualenv: .venv
 """
 _DESCRIPTION = re.compile(r"^description:.*$", re.MULTILINE)
-_CONFIG_BLOCK = re.compile(r"^config:\n(?:(?:[ #].*)?\n)*", re.MULTILINE)
+_CONFIG_BLOCK = re.compile(r"^config:\n(?:(?: .*)?\n)*", re.MULTILINE)
+
+
+def undeclared_keys() -> list[str]:
+    """Keys Pulumi.yaml leaves out: optional ones without a default, and the user secrets."""
+    declared = pulumi_config_block()
+    keys = [info.alias or name for name, info in StackConfig.model_fields.items()]
+    return [key for key in keys if key not in declared] + [secret.key for secret in USER_SECRETS]
+
+
+def config_yaml() -> str:
+    """The ``config:`` block as written into Pulumi.yaml, with a comment naming the left-out keys."""
+    body = yaml.safe_dump(pulumi_config_block(), sort_keys=False, allow_unicode=True, width=100)
+    note = textwrap.wrap(
+        "Not declared, because Pulumi requires every declared key that has no default: "
+        + ", ".join(undeclared_keys())
+        + ". docs/config-reference.md lists every key.",
+        width=96,
+    )
+    return "config:\n" + "".join(f"  # {line}\n" for line in note) + textwrap.indent(body, "  ")
 
 
 def _project_description() -> str:
-    return f"Dify {DIFY_RELEASE.dify} on Kubernetes: the whole stack in one namespace, configured by dify:* keys"
+    text = f"Dify {DIFY_RELEASE.dify} on Kubernetes, the whole stack in one namespace, set by dify:* keys"
+    return yaml.safe_dump({"description": text}, width=1000, allow_unicode=True).strip()
 
 
 def render_pulumi_yaml(existing: str | None) -> str:
     """Pulumi.yaml with a regenerated description and ``config:`` block; the rest is kept."""
-    text = existing or _HEADER.format(command=COMMAND, description="")
-    text = _DESCRIPTION.sub(lambda _: f"description: {_project_description()}", text, count=1)
-    block = yaml.safe_dump(
-        {"config": pulumi_config_block()}, sort_keys=False, allow_unicode=True, width=100
-    )
+    text = existing or _HEADER.format(command=COMMAND)
+    text = _DESCRIPTION.sub(lambda _: _project_description(), text, count=1)
     if _CONFIG_BLOCK.search(text):
-        return _CONFIG_BLOCK.sub(lambda _: block, text, count=1)
-    return text.rstrip("\n") + "\n" + block
+        return _CONFIG_BLOCK.sub(lambda _: config_yaml(), text, count=1)
+    return text.rstrip("\n") + "\n" + config_yaml()
 
 
 def write() -> list[Path]:
-    """Regenerate Pulumi.yaml's config block and docs/config-reference.md; return the changed files."""
+    """Regenerate Pulumi.yaml and docs/config-reference.md; return the files that changed."""
     changed = []
     existing = PULUMI_YAML.read_text() if PULUMI_YAML.exists() else None
     for path, text in ((PULUMI_YAML, render_pulumi_yaml(existing)), (DOCS, markdown_reference())):
@@ -370,19 +380,18 @@ def write() -> list[Path]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m components.config.reference", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m components.config.reference", description="Generate the config schema's views."
+    )
     mode = parser.add_mutually_exclusive_group(required=True)
     mode.add_argument("--pulumi-yaml", action="store_true", help="print the Pulumi.yaml config: block")
     mode.add_argument("--markdown", action="store_true", help="print docs/config-reference.md")
-    mode.add_argument("--write", action="store_true", help="regenerate Pulumi.yaml and docs/config-reference.md")
+    mode.add_argument("--write", action="store_true", help="regenerate both files")
     args = parser.parse_args(argv)
-    if args.pulumi_yaml:
-        sys.stdout.write(yaml.safe_dump({"config": pulumi_config_block()}, sort_keys=False, allow_unicode=True))
-    elif args.markdown:
-        sys.stdout.write(markdown_reference())
-    else:
-        for path in write():
-            print(f"wrote {path.relative_to(ROOT)}")
+    if not args.write:
+        sys.stdout.write(config_yaml() if args.pulumi_yaml else markdown_reference())
+    for path in write() if args.write else []:
+        print(f"wrote {path.relative_to(ROOT)}")
     return 0
 
 

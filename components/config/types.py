@@ -38,7 +38,7 @@ def _strict_str(value: object) -> object:
     # Pulumi hands top-level values over as strings, but a JSON number where a name belongs
     # (e.g. namespace: 5) is a mistake worth reporting, not coercing.
     if not isinstance(value, str):
-        raise ValueError("expected a string")  # noqa: TRY004 - pydantic reports ValueError, not TypeError
+        raise ValueError("expected a string")
     return value
 
 
@@ -78,26 +78,26 @@ _DNS_SUBDOMAIN = re.compile(r"^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z
 
 
 def _dns_subdomain(value: str) -> str:
-    if not _DNS_SUBDOMAIN.match(value):
+    if not _DNS_SUBDOMAIN.fullmatch(value):
         raise ValueError("expected a DNS-1123 subdomain: lower-case letters, digits, '-' and '.'")
     return value
 
 
 def _dns_label(value: str) -> str:
-    if len(value) > 63 or not _DNS_LABEL.match(value):
+    if len(value) > 63 or not _DNS_LABEL.fullmatch(value):
         raise ValueError("expected a DNS-1123 label: lower-case letters, digits and '-', at most 63 characters")
     return value
 
 
 def _environment(value: str) -> str:
-    if len(value) > 20 or not _DNS_LABEL.match(value):
+    if len(value) > 20 or not _DNS_LABEL.fullmatch(value):
         raise ValueError("expected a short lower-case name such as dev, staging or prod, at most 20 characters")
     return value
 
 
 def _host(value: str) -> str:
     name, colon, port = value.partition(":")
-    if not _HOSTNAME.match(name):
+    if not _HOSTNAME.fullmatch(name):
         raise ValueError("expected a lower-case DNS host name, optionally with :port")
     if colon and (not port.isdigit() or not 1 <= int(port) <= 65535):
         raise ValueError("expected a lower-case DNS host name, optionally with :port")
@@ -105,36 +105,39 @@ def _host(value: str) -> str:
 
 
 def _cpu(value: str) -> str:
-    if not _CPU.match(value) or cpu_millis(value) == 0:
+    if not _CPU.fullmatch(value) or cpu_millis(value) == 0:
         raise ValueError("expected a Kubernetes CPU quantity such as 250m or 1.5")
     return value
 
 
 def _memory(value: str) -> str:
-    if not _MEMORY.match(value) or memory_bytes(value) == 0:
+    if not _MEMORY.fullmatch(value) or memory_bytes(value) == 0:
         raise ValueError("expected a Kubernetes memory quantity such as 512Mi or 2Gi")
     return value
 
 
 def _image_tag(value: str) -> str:
-    if value == "latest" or not _IMAGE_TAG.match(value):
+    if value == "latest" or not _IMAGE_TAG.fullmatch(value):
         raise ValueError("expected a pinned image tag such as 1.16.1, never latest")
     return value
 
 
 def _registry(value: str) -> str:
-    if not _REGISTRY.match(value):
+    if not _REGISTRY.fullmatch(value):
         raise ValueError("expected a registry host with optional path, e.g. registry.example.com/mirror")
     return value
 
 
 def _k8s_version(value: str) -> str:
-    if not _K8S_VERSION.match(value):
+    if not _K8S_VERSION.fullmatch(value):
         raise ValueError("expected a Kubernetes minor version from 1.25 to 1.37, e.g. 1.33")
     return value
 
 
 def _cidr(value: str) -> str:
+    # ipaddress accepts IPv6 scope ids ("fe80::%eth0"), which may carry any text into squid.conf.
+    if "%" in value or any(c.isspace() for c in value):
+        raise ValueError("expected a CIDR block such as 10.0.0.0/8 or 192.168.1.10/32")
     try:
         return str(ipaddress.ip_network(value, strict=True))
     except ValueError:
@@ -142,14 +145,14 @@ def _cidr(value: str) -> str:
 
 
 def _domain_suffix(value: str) -> str:
-    if not _DOMAIN_SUFFIX.match(value):
+    if not _DOMAIN_SUFFIX.fullmatch(value):
         raise ValueError("expected a domain or suffix such as .svc.cluster.local or models.internal")
     return value
 
 
 def _email(value: str) -> str:
     local, at, domain = value.rpartition("<")[2].rstrip(">").partition("@")
-    if not at or not local or not _HOSTNAME.match(domain.lower()):
+    if not at or not local or not _HOSTNAME.fullmatch(domain.lower()):
         raise ValueError("expected an e-mail address such as Dify <no-reply@example.com>")
     return value
 
@@ -167,7 +170,7 @@ def cpu_millis(quantity: str) -> int:
 
 
 def memory_bytes(quantity: str) -> int:
-    match = re.match(r"^([0-9]+(?:\.[0-9]+)?)([A-Za-z]*)$", quantity)
+    match = re.fullmatch(r"^([0-9]+(?:\.[0-9]+)?)([A-Za-z]*)$", quantity)
     if not match:
         raise ValueError(quantity)
     return int(float(match.group(1)) * _MEMORY_FACTORS[match.group(2)])
