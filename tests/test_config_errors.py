@@ -186,9 +186,11 @@ CASES = [
          f'dify:ssrfProxy.allowPrivateDomains[0]: "*.internal" is not allowed (expected {DOMAIN})'),
     # persistence
     Case("access-mode-unknown",
-         {"dify:persistence": obj({"postgres": {"size": "20Gi", "accessMode": "RWO"}})},
-         'dify:persistence.postgres.accessMode: "RWO" is not allowed '
+         {"dify:persistence": obj({"appStorage": {"size": "20Gi", "accessMode": "RWO"}})},
+         'dify:persistence.appStorage.accessMode: "RWO" is not allowed '
          '(expected "ReadWriteOnce" or "ReadWriteMany")'),
+    Case("access-mode-on-a-data-store", {"dify:persistence": obj({"postgres": {"accessMode": "ReadWriteMany"}})},
+         "dify:persistence.postgres.accessMode: unknown key (expected one of: size)"),
     Case("size-decimal-units", {"dify:persistence": obj({"redis": {"size": "2GB"}})},
          f'dify:persistence.redis.size: "2GB" is not allowed (expected {MEMORY})'),
     # mail and user secrets
@@ -292,7 +294,7 @@ def test_full_valid_override_parses_to_typed_values() -> None:
         "dify:resources": obj(API_AND_WORKER_RESOURCES),
         "dify:ingress": obj({"enabled": True, "className": "nginx", "tlsSecretName": "dify-tls"}),
         "dify:ssrfProxy": obj(SSRF_ALLOW_LISTS),
-        "dify:persistence": obj({"postgres": {"size": "50Gi", "accessMode": "ReadWriteMany"}}),
+        "dify:persistence": obj({"postgres": {"size": "50Gi"}, "appStorage": {"accessMode": "ReadWriteMany"}}),
         "dify:mail": mail(smtp={"server": "smtp.example.com", "port": 465, "username": "dify"}),
         "dify:smtpPassword": "hunter2",
         "dify:sentryDsn": "https://key@sentry.example.com/1",
@@ -306,7 +308,8 @@ def test_full_valid_override_parses_to_typed_values() -> None:
     assert config.resources["worker"].requests.memory is None
     assert config.ssrf_proxy.allow_private_ips == ["10.0.0.0/8", "192.168.1.10/32"]
     assert config.ssrf_proxy.allow_private_domains == [".svc.cluster.local", "models.internal"]
-    assert config.persistence.postgres.access_mode == "ReadWriteMany"
+    assert config.persistence.app_storage.access_mode == "ReadWriteMany"
+    assert config.persistence.app_storage.size == "10Gi"
     assert config.persistence.redis.size == "2Gi"
     assert config.mail is not None and config.mail.smtp is not None and config.mail.smtp.port == 465
     assert config.app.log_level == "DEBUG" and config.app.celery_worker_amount == 8
@@ -341,8 +344,8 @@ def test_config_error_header_is_singular_for_one_problem() -> None:
 
 
 def test_partial_volume_override_keeps_the_default_size() -> None:
-    config = parse_config({**BASELINE, "dify:persistence": obj({"postgres": {"accessMode": "ReadWriteOnce"}})}, set())
-    assert config.persistence.postgres.size == "20Gi"
+    config = parse_config({**BASELINE, "dify:persistence": obj({"appStorage": {"accessMode": "ReadWriteMany"}})}, set())
+    assert config.persistence.app_storage.size == "10Gi"
 
 
 def test_numeric_cpu_is_accepted_as_kubernetes_does() -> None:

@@ -138,6 +138,12 @@ class Volume(_Model):
     access_mode: Literal["ReadWriteOnce", "ReadWriteMany"] = "ReadWriteOnce"
 
 
+class DataVolume(_Model):
+    """A single-replica data store's volume: always ReadWriteOnce, so only the size is set."""
+
+    size: MemoryQuantity
+
+
 _DEFAULT_SIZES = {"appStorage": "10Gi", "pluginStorage": "10Gi", "postgres": "20Gi", "redis": "2Gi", "weaviate": "20Gi"}
 
 
@@ -158,14 +164,15 @@ class Persistence(_Model):
     storage_class: StrictStr | None = Field(default=None, description="StorageClass; unset = cluster default.")
     app_storage: Volume = Volume(size=_DEFAULT_SIZES["appStorage"])
     plugin_storage: Volume = Volume(size=_DEFAULT_SIZES["pluginStorage"])
-    postgres: Volume = Volume(size=_DEFAULT_SIZES["postgres"])
-    redis: Volume = Volume(size=_DEFAULT_SIZES["redis"])
-    weaviate: Volume = Volume(size=_DEFAULT_SIZES["weaviate"])
+    postgres: DataVolume = DataVolume(size=_DEFAULT_SIZES["postgres"])
+    redis: DataVolume = DataVolume(size=_DEFAULT_SIZES["redis"])
+    weaviate: DataVolume = DataVolume(size=_DEFAULT_SIZES["weaviate"])
 
 
 class SmtpSettings(_Model):
     server: Host
-    port: Count = Field(default=587, ge=1, le=65535)
+    # Upstream's default: with use_tls and no opportunistic TLS, Dify speaks implicit TLS (SMTPS).
+    port: Count = Field(default=465, ge=1, le=65535)
     username: StrictStr = ""
     use_tls: Flag = True
     opportunistic_tls: Flag = False

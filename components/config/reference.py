@@ -30,94 +30,19 @@ from pydantic.fields import FieldInfo
 from components.config.errors import NAMESPACE
 from components.config.loader import USER_SECRETS
 from components.config.models import StackConfig
+from components.config.notes import NOTES as _NOTES
 from components.versions import DIFY_RELEASE
 
 ROOT = Path(__file__).resolve().parents[2]
 PULUMI_YAML = ROOT / "Pulumi.yaml"
 DOCS = ROOT / "docs" / "config-reference.md"
+README = ROOT / "README.md"
+_README_SECTION = re.compile(r"(<!-- config-reference:start -->\n).*?(<!-- config-reference:end -->)", re.DOTALL)
 COMMAND = "python -m components.config.reference --write"
 
 # A dict keyed by a Literal is documented as one ``<placeholder>`` row per key path.
 _PLACEHOLDERS = {"resources": "service"}
 
-# Descriptions of the keys whose Field has none, by parent path. A Field description wins; a note
-# for a key that has one, or for a key the models no longer have, is an error.
-_AGENT = "; runs only when features.agentV2 is true."
-_KEPT = "; an unset amount keeps the built-in default (components/catalog.py)."
-_UNUSED = "Accepted but unused: this volume is always ReadWriteOnce."
-_SIZE = "Storage request of the volume's PersistentVolumeClaim."
-_NOTE_TREE: dict[str, dict[str, str]] = {
-    "replicas": {
-        "api": "Pods of api (console and service API).",
-        "apiWebsocket": "Pods of api_websocket; runs only when features.collaboration is true.",
-        "worker": "Pods of the Celery worker (background tasks).",
-        "workerBeat": "Pods of the Celery beat scheduler; always one.",
-        "web": "Pods of web (the Next.js front end).",
-        "sandbox": "Pods of dify-sandbox, the code-node executor.",
-        "pluginDaemon": "Pods of the plugin daemon; more than 1 needs ReadWriteMany pluginStorage.",
-        "agentBackend": "Pods of the Agent v2 run server" + _AGENT,
-        "localSandbox": "Pods of the Agent v2 shell workspace" + _AGENT,
-        "ssrfProxy": "Pods of the squid SSRF proxy that api, worker and sandbox egress goes through.",
-        "agentSsrfProxy": "Pods of local_sandbox's squid egress proxy" + _AGENT,
-        "router": "Pods of the in-namespace nginx router (Service dify-router).",
-    },
-    "resources": {"<service>": "Requests/limits override for one service."},
-    "resources.<service>": {"requests": "Resource requests" + _KEPT, "limits": "Resource limits" + _KEPT},
-    "resources.<service>.requests": {
-        "cpu": "CPU request; must not exceed limits.cpu when both are set here.",
-        "memory": "Memory request; must not exceed limits.memory when both are set here.",
-    },
-    "resources.<service>.limits": {"cpu": "CPU limit.", "memory": "Memory limit."},
-    "ingress": {
-        "enabled": "Create an Ingress that routes straight to the services (needs an ingress "
-        "controller); host must then have no :port.",
-        "className": "IngressClass of the Ingress; unset uses the cluster's default IngressClass.",
-        "tlsSecretName": "Secret holding the TLS certificate for host; requires scheme https.",
-        "annotations": "Extra Ingress annotations; they override the built-in ingress-nginx ones "
-        "(100m bodies, one-hour timeouts, no buffering).",
-    },
-    "router": {"serviceType": "Type of the dify-router Service (port 80)."},
-    "persistence": {
-        "appStorage": "Volume shared by api, api_websocket and worker (uploads and the keys that "
-        "encrypt provider credentials): back it up.",
-        "pluginStorage": "Volume of the plugin daemon (installed plugins).",
-        "postgres": "Volume of the in-cluster PostgreSQL.",
-        "redis": "Volume of the in-cluster Redis.",
-        "weaviate": "Volume of the in-cluster Weaviate.",
-    },
-    "persistence.appStorage": {
-        "size": _SIZE,
-        "accessMode": "ReadWriteOnce pins api, api_websocket and worker to one node; ReadWriteMany "
-        "(EFS, NFS) lets them spread.",
-    },
-    "persistence.pluginStorage": {
-        "size": _SIZE,
-        "accessMode": "ReadWriteOnce allows one plugin daemon, updated with Recreate; ReadWriteMany "
-        "allows more replicas.",
-    },
-    **{f"persistence.{v}": {"size": _SIZE, "accessMode": _UNUSED} for v in ("postgres", "redis", "weaviate")},
-    "mail": {
-        "type": "Mail provider (MAIL_TYPE): smtp needs mail.smtp, resend and sendgrid their API key secret.",
-        "defaultSendFrom": "Sender of outgoing mail (MAIL_DEFAULT_SEND_FROM).",
-        "smtp": "SMTP server settings; required when mail.type is smtp.",
-    },
-    "mail.smtp": {
-        "server": "SMTP server host name.",
-        "port": "SMTP server port.",
-        "username": "SMTP user; empty sends without logging in. When set, smtpPassword is required.",
-        "useTls": "Use TLS. Without opportunisticTls this is implicit TLS (SMTPS, usually port 465).",
-        "opportunisticTls": "With useTls, connect in plain text, then STARTTLS (usually port 587).",
-    },
-    "app": {
-        "logLevel": "LOG_LEVEL of the api-image services.",
-        "logOutputFormat": "LOG_OUTPUT_FORMAT of the api-image services; json suits log pipelines.",
-        "serverWorkerAmount": "Gunicorn worker processes per api pod (SERVER_WORKER_AMOUNT).",
-        "celeryWorkerAmount": "Celery concurrency per worker pod (CELERY_WORKER_AMOUNT).",
-        "marketplaceEnabled": "Offer plugins from the Dify Marketplace (MARKETPLACE_ENABLED).",
-        "sqlalchemyPoolSize": "Database connection pool size per process (SQLALCHEMY_POOL_SIZE).",
-    },
-}
-_NOTES = {f"{parent}.{key}": text for parent, notes in _NOTE_TREE.items() for key, text in notes.items()}
 
 _REQUIRED: Any = object()  # marks a key without a default
 
@@ -199,7 +124,8 @@ def _constraints(base: Any, metadata: list[Any]) -> list[str]:
         return ["One of " + ", ".join(f"`{v}`" for v in typing.get_args(base)) + "."]
     if origin is list:
         item, item_metadata = _unwrap(typing.get_args(base)[0])
-        return ["Each item: " + " ".join(_constraints(item, item_metadata))] if item_metadata else []
+        each = " ".join(_constraints(item, item_metadata))
+        return [f"Each item: {each[0].lower()}{each[1:]}"] if each else []
     low = next((m.ge for m in metadata if isinstance(m, Ge)), None)
     high = next((m.le for m in metadata if isinstance(m, Le)), None)
     hints = [f"From {low} to {high}."] if low is not None and high is not None else []
@@ -241,9 +167,7 @@ def _render_default(value: Any, base: Any, required_in: str | None) -> str:
         return "unset"
     if _is_model(base):
         return "—"
-    if isinstance(value, str) and value:
-        return f"`{value}`"
-    return f"`{json.dumps(value)}`"
+    return f"`{value}`" if isinstance(value, str) and value else f"`{json.dumps(value)}`"
 
 
 def _walk(model: type[BaseModel], prefix: str, defaults: Any, required_in: str | None) -> Iterator[Row]:
@@ -297,31 +221,30 @@ _INTRO = (
 )
 
 
-def _cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
-
-
-def markdown_reference() -> str:
-    """docs/config-reference.md: a title, how to set keys, and one table row per key path."""
-    lines = [
-        "# Dify stack configuration reference",
-        "",
-        f"<!-- Generated from components/config/models.py by `{COMMAND}`; do not edit. -->",
-        "",
-        _INTRO,
-        "",
-        "| Key | Type | Default | Description |",
-        "| --- | --- | --- | --- |",
-    ]
+def markdown_table() -> str:
+    """One table row per key path; the README embeds it between its config-reference markers."""
+    lines = ["| Key | Type | Default | Description |", "| --- | --- | --- | --- |"]
     for row in rows():
         cells = (f"`{NAMESPACE}:{row.key}`", row.type, row.default, row.description)
-        lines.append("| " + " | ".join(_cell(c) for c in cells) + " |")
+        lines.append("| " + " | ".join(cell.replace("|", "\\|") for cell in cells) + " |")
     return "\n".join(lines) + "\n"
 
 
+def markdown_reference() -> str:
+    """docs/config-reference.md: a title, how to set keys, and the table."""
+    header = "# Dify stack configuration reference"
+    generated = f"<!-- Generated from components/config/models.py by `{COMMAND}`; do not edit. -->"
+    return f"{header}\n\n{generated}\n\n{_INTRO}\n\n{markdown_table()}"
+
+
+def render_readme(existing: str) -> str:
+    return _README_SECTION.sub(lambda m: m.group(1) + markdown_table() + m.group(2), existing, count=1)
+
+
 _HEADER = """\
-# The `description:` line and the `config:` block are generated from components/config/models.py
-# by `{command}`; tests/test_config_reference.py fails when they are stale.
+# Generated by `{command}` from components/config/models.py:
+# the description line and the config block (tests/test_config_reference.py fails when stale).
+# Its `type: object` declarations need the Pulumi CLI 3.187 or later.
 name: dify
 description:
 runtime:
@@ -368,10 +291,13 @@ def render_pulumi_yaml(existing: str | None) -> str:
 
 
 def write() -> list[Path]:
-    """Regenerate Pulumi.yaml and docs/config-reference.md; return the files that changed."""
+    """Regenerate Pulumi.yaml, docs/config-reference.md and the README table; return what changed."""
     changed = []
     existing = PULUMI_YAML.read_text() if PULUMI_YAML.exists() else None
-    for path, text in ((PULUMI_YAML, render_pulumi_yaml(existing)), (DOCS, markdown_reference())):
+    outputs = [(PULUMI_YAML, render_pulumi_yaml(existing)), (DOCS, markdown_reference())]
+    if README.exists():
+        outputs.append((README, render_readme(README.read_text())))
+    for path, text in outputs:
         if not path.exists() or path.read_text() != text:
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(text)
