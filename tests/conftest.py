@@ -15,6 +15,7 @@ import pytest
 from synth.harness import run_stack
 from synth.mocks import Recording
 from synth.render import kubernetes_objects
+from tests.validator_baseline import Obj, baseline
 
 
 @functools.cache
@@ -38,3 +39,9 @@ def prod() -> Recording:
 
 def objects(recording: Recording, *, show_secrets: bool = True) -> list[dict[str, Any]]:
     return [obj for docs in kubernetes_objects(recording, show_secrets=show_secrets).values() for obj in docs]
+
+
+@pytest.fixture
+def objs() -> list[Obj]:
+    """A fresh copy of the validators' compliant baseline."""
+    return baseline()

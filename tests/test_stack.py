@@ -142,3 +142,14 @@ def test_prod_has_ingress_and_no_router_port_in_host(prod: Recording) -> None:
     assert not any(p.startswith("/inner") for p in paths)
     assert ingress["spec"]["tls"] == [{"hosts": ["dify.example.com"], "secretName": "dify-tls"}]
     assert len(kinds(objs, "PodDisruptionBudget")) >= 5
+
+
+def test_composite_urls_are_pulumi_secrets_not_just_kubernetes_secrets(dev: Recording) -> None:
+    from pulumi.runtime import rpc
+
+    connections = next(r for r in dev.registrations if r.name == "connections-secret")
+    string_data = connections.inputs["stringData"]
+    wrapped = rpc.is_rpc_secret(string_data) or all(rpc.is_rpc_secret(v) for v in string_data.values())
+    assert wrapped, "the broker URL embeds the Redis password and must stay a Pulumi secret"
+    job = next(r for r in dev.registrations if r.type == "kubernetes:batch/v1:Job")
+    assert job.inputs["metadata"]["name"] == "dify-migrate-1-16-1"

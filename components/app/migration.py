@@ -69,6 +69,9 @@ class Migration(pulumi.ComponentResource):
                 depends_on=list(args.depends_on),
                 replace_on_changes=["spec"],
                 delete_before_replace=True,
+                # The provider awaits completion for 10 minutes by default; allow the Job's own
+                # deadline, since a large upgrade's migrations can take longer.
+                custom_timeouts=pulumi.CustomTimeouts(create="30m", update="30m"),
             ),
         )
         self.register_outputs({"job": self.job.metadata.name})

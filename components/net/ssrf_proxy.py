@@ -126,34 +126,36 @@ def deploy_squid(
 
 
 @dataclass
-class SsrfProxyArgs:
+class SquidArgs:
     namespace: pulumi.Input[str]
     instance: str
     labels: Mapping[str, str]
     image: str
     replicas: int
     resources: Resources
+
+
+@dataclass
+class SsrfProxyArgs(SquidArgs):
     allow_private_ips: Sequence[str] = field(default_factory=list)
     allow_private_domains: Sequence[str] = field(default_factory=list)
 
 
-class SsrfProxy(pulumi.ComponentResource):
+class SquidProxy(pulumi.ComponentResource):
+    """What both proxies are: one rendered squid.conf run by non-root squid behind a Service."""
+
     service: k8s.core.v1.Service
     config_map: k8s.core.v1.ConfigMap
     url: str
 
-    def __init__(self, name: str, args: SsrfProxyArgs, opts: pulumi.ResourceOptions | None = None) -> None:
-        super().__init__("dify:net:SsrfProxy", name, None, opts)
-        # Rendered (and validated) before any resource exists: a bad CIDR fails the preview cleanly.
-        squid_conf = render_ssrf_proxy_conf(
-            port=ENTRY.port(PORT_NAME),
-            allow_private_ips=args.allow_private_ips,
-            allow_private_domains=args.allow_private_domains,
-        )
+    def __init__(
+        self, token: str, name: str, entry: Entry, args: SquidArgs, squid_conf: str, opts: pulumi.ResourceOptions | None
+    ) -> None:
+        super().__init__(token, name, None, opts)
         proxy = deploy_squid(
             self,
             name,
-            entry=ENTRY,
+            entry=entry,
             squid_conf=squid_conf,
             namespace=args.namespace,
             instance=args.instance,
@@ -165,11 +167,18 @@ class SsrfProxy(pulumi.ComponentResource):
         self.config_map = proxy.config_map
         self.service = proxy.service
         self.deployment = proxy.deployed.deployment
-        self.url = ENTRY.url(PORT_NAME)
+        self.url = entry.url(PORT_NAME)
         self.register_outputs(
-            {
-                "url": self.url,
-                "service": self.service.metadata.name,
-                "config_map": self.config_map.metadata.name,
-            }
+            {"url": self.url, "service": self.service.metadata.name, "config_map": self.config_map.metadata.name}
         )
+
+
+class SsrfProxy(SquidProxy):
+    def __init__(self, name: str, args: SsrfProxyArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        # Rendered (and validated) before any resource exists: a bad CIDR fails the preview cleanly.
+        squid_conf = render_ssrf_proxy_conf(
+            port=ENTRY.port(PORT_NAME),
+            allow_private_ips=args.allow_private_ips,
+            allow_private_domains=args.allow_private_domains,
+        )
+        super().__init__("dify:net:SsrfProxy", name, ENTRY, args, squid_conf, opts)
