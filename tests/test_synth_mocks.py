@@ -1,0 +1,83 @@
+"""The recording mock behaves like the providers where the program depends on it."""
+
+from __future__ import annotations
+
+import string
+from pathlib import Path
+
+import pulumi
+import pytest
+from pulumi.runtime import rpc
+
+from synth import harness
+from synth.__main__ import main
+from synth.mocks import RecordingMocks
+
+
+def new(mocks: RecordingMocks, typ: str, name: str, inputs: dict) -> tuple[str | None, dict]:
+    return mocks.new_resource(pulumi.runtime.MockResourceArgs(typ, name, inputs, "", "", True))
+
+
+def test_kubernetes_auto_names_unnamed_objects_and_keeps_explicit_names() -> None:
+    mocks = RecordingMocks()
+    identity, state = new(mocks, "kubernetes:core/v1:ConfigMap", "router-config", {"kind": "ConfigMap"})
+    name = state["metadata"]["name"]
+    prefix, suffix = name.rsplit("-", 1)
+    assert prefix == "router-config" and len(suffix) == 8
+    assert set(suffix) <= set(string.ascii_lowercase + string.digits) and len(set(suffix)) > 1
+    assert identity == f"default/{name}"
+    again = new(RecordingMocks(), "kubernetes:core/v1:ConfigMap", "router-config", {"kind": "ConfigMap"})[1]
+    assert again["metadata"]["name"] == name, "seeded: two synths of one program agree"
+    explicit = new(mocks, "kubernetes:core/v1:Service", "api", {"kind": "Service", "metadata": {"name": "dify-api"}})
+    assert explicit[1]["metadata"] == {"name": "dify-api", "namespace": "default"}
+
+
+def test_cluster_scoped_objects_get_no_namespace() -> None:
+    identity, state = new(
+        RecordingMocks(), "kubernetes:core/v1:Namespace", "ns", {"kind": "Namespace", "metadata": {"name": "dify"}}
+    )
+    assert identity == "dify" and "namespace" not in state["metadata"]
+
+
+def test_random_password_honours_length_and_alphabet_and_is_secret() -> None:
+    inputs = {"length": 32, "special": False, "minUpper": 1, "minLower": 1, "minNumeric": 1}
+    _, state = new(RecordingMocks(), "random:index/randomPassword:RandomPassword", "db", inputs)
+    assert rpc.is_rpc_secret(state["result"])
+    value = rpc.unwrap_rpc_secret(state["result"])
+    assert len(value) == 32 and value.isalnum()
+    assert any(c.isupper() for c in value) and any(c.isdigit() for c in value)
+
+
+def test_random_id_b64url_is_a_secret_of_the_agent_key_shape() -> None:
+    _, state = new(RecordingMocks(), "random:index/randomId:RandomId", "jwe", {"byteLength": 32})
+    value = rpc.unwrap_rpc_secret(state["b64Url"])
+    assert rpc.is_rpc_secret(state["b64Url"]) and len(value) == 43 and "=" not in value
+    assert len(state["hex"]) == 64
+
+
+def test_aws_resources_get_marked_placeholders() -> None:
+    identity, state = new(RecordingMocks(), "aws:s3/bucket:Bucket", "uploads", {})
+    assert identity == "mock-uploads" and ":mock:" in state["arn"]
+
+
+def test_synth_exits_2_with_one_line_per_problem(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "Pulumi.broken.yaml").write_text(
+        "config:\n  dify:environment: dev\n  dify:host: localhost\n  dify:replicas:\n    api: -1\n    apii: 2\n"
+    )
+    monkeypatch.setattr(harness, "ROOT", tmp_path)
+    monkeypatch.setattr("synth.__main__.stack_config", lambda stack: harness.stack_config(stack, tmp_path))
+    assert main(["broken", "--out", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == [
+        "invalid stack config (2 problems):",
+        "dify:replicas.api: -1 is not allowed (expected an integer ≥ 1)",
+        "dify:replicas.apii: unknown key (expected one of: api, apiWebsocket, worker, workerBeat, web, sandbox, "
+        "pluginDaemon, agentBackend, localSandbox, ssrfProxy, agentSsrfProxy, router)",
+    ]
+
+
+def test_unknown_stack_is_a_clear_error(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["staging"]) == 2
+    assert "no stack file Pulumi.staging.yaml (known: dev, prod)" in capsys.readouterr().err
