@@ -211,12 +211,13 @@ class Platform(pulumi.ComponentResource):
                 after,
             )
 
-        served: list[pulumi.Resource] = [Api("api", family("api", replicas.api), opts)]
+        api = Api("api", family("api", replicas.api), opts)
+        served = [api.service]
         if config.features.collaboration:
-            served.append(ApiWebsocket("api-websocket", family("api-websocket", replicas.api_websocket), opts))
+            served.append(ApiWebsocket("api-websocket", family("api-websocket", replicas.api_websocket), opts).service)
         Worker("worker", family("worker", replicas.worker), opts)
         WorkerBeat("worker-beat", family("worker-beat", 1), opts)
-        return served
+        return [s for s in served if s is not None]
 
     def _deploy_services(
         self, ctx: AppContext, ns: pulumi.Output[str], ready: list[pulumi.Resource], opts: pulumi.ResourceOptions
@@ -243,7 +244,7 @@ class Platform(pulumi.ComponentResource):
         if config.features.agent_v2:
             AgentBackend("agent-backend", service("agent-backend", "agent_backend", replicas.agent_backend), opts)
             LocalSandbox("local-sandbox", service("local-sandbox", "local_sandbox", replicas.local_sandbox), opts)
-        return [web, plugin_daemon]
+        return [s for s in (web.service, plugin_daemon.service) if s is not None]
 
     def _deploy_network(
         self, ns: pulumi.Output[str], upstreams: list[pulumi.Resource], opts: pulumi.ResourceOptions
@@ -289,9 +290,9 @@ class Platform(pulumi.ComponentResource):
                 resources_for(config, "router"),
                 config.router.service_type,
                 config.features.collaboration,
+                upstreams,
             ),
-            # nginx resolves its upstream Service names once, at start, and exits if one is missing.
-            pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(depends_on=upstreams)),
+            opts,
         )
         if config.ingress.enabled:
             Ingress(

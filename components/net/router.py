@@ -11,7 +11,7 @@ config and resolves upstream Service names at startup, so an in-place edit would
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import pulumi
@@ -46,6 +46,9 @@ class RouterArgs:
     resources: Resources
     service_type: str = "ClusterIP"
     collaboration: bool = True
+    # The Services nginx proxies to: it resolves their names once, at start, and exits if one is
+    # missing, so the Deployment must not be created before them.
+    upstreams: Sequence[pulumi.Resource] = ()
 
 
 class Router(pulumi.ComponentResource):
@@ -84,6 +87,7 @@ class Router(pulumi.ComponentResource):
                 containers=[container],
                 security=SECURITY,
                 replicas=args.replicas,
+                depends_on=args.upstreams,
                 volumes=[
                     k8s.core.v1.VolumeArgs(
                         name="config",
