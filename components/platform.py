@@ -92,8 +92,9 @@ class Platform(pulumi.ComponentResource):
             ),
             opts=child,
         )
+        # Every object takes its namespace from this Output, which orders it after the Namespace.
         ns = namespace.metadata.name
-        in_ns = pulumi.ResourceOptions(parent=self, depends_on=[namespace])
+        in_ns = child
 
         credentials = Credentials(
             "credentials",
@@ -230,11 +231,17 @@ class Platform(pulumi.ComponentResource):
 
         web = Web("web", service("web", "web", replicas.web), opts)
         Sandbox("sandbox", service("sandbox", "sandbox", replicas.sandbox), opts)
-        plugin = service("plugin-daemon", "plugin_daemon", replicas.plugin_daemon)
         plugin_daemon = PluginDaemon(
             "plugin-daemon",
             PluginDaemonArgs(
-                **plugin.__dict__ | {"depends_on": ready},
+                ctx,
+                ns,
+                self._instance,
+                self._image("plugin_daemon"),
+                replicas.plugin_daemon,
+                resources_for(config, "plugin-daemon"),
+                # It migrates its own database at start, so the data stores must be up.
+                depends_on=ready,
                 storage_size=config.persistence.plugin_storage.size,
                 storage_access_mode=config.persistence.plugin_storage.access_mode,
                 storage_class=config.persistence.storage_class,

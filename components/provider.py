@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import pulumi
 import pulumi_kubernetes as k8s
 
 from components.config.models import StackConfig
@@ -17,5 +16,4 @@ def kubernetes_provider(config: StackConfig) -> k8s.Provider:
         namespace=config.namespace,
         render_yaml_to_directory=settings.render_yaml_to_directory,
         enable_server_side_apply=True,
-        opts=pulumi.ResourceOptions(),
     )

@@ -10,6 +10,8 @@ filesystem stays read-only.
 
 from __future__ import annotations
 
+import dataclasses
+
 import pulumi
 
 from components.app.api_family import ApiFamilyArgs, api_container, deploy_api_family
@@ -40,7 +42,7 @@ class WorkerBeat(pulumi.ComponentResource):
             readiness=exec_probe(SCHEDULE_FRESH, period=60, timeout=10),
             liveness=exec_probe(SCHEDULE_FRESH, period=60, timeout=10, failures=3),
         )
-        singleton = ApiFamilyArgs(**{**args.__dict__, "replicas": 1})
+        singleton = dataclasses.replace(args, replicas=1)
         deployed = deploy_api_family(self, name, ENTRY, singleton, container, strategy="Recreate", with_storage=False)
         self.deployment = deployed.deployment
         self.register_outputs({"deployment": self.deployment.metadata.name})
