@@ -63,30 +63,35 @@ class ProxyDeployment:
         return self.deployed.service
 
 
+@dataclass
+class SquidArgs:
+    namespace: pulumi.Input[str]
+    instance: str
+    labels: Mapping[str, str]
+    image: str
+    replicas: int
+    resources: Resources
+
+
 def deploy_squid(
     parent: pulumi.Resource,
     name: str,
     *,
     entry: Entry,
     squid_conf: str,
-    namespace: pulumi.Input[str],
-    instance: str,
-    labels: Mapping[str, str],
-    image: str,
-    replicas: int,
-    resources: Resources,
+    args: SquidArgs,
 ) -> ProxyDeployment:
     """ConfigMap + non-root squid Deployment + Service for one rendered squid.conf (both proxies)."""
     config_map = core.ConfigMap(
         f"{name}-config",
-        metadata=object_meta(None, namespace, labels),
+        metadata=object_meta(None, args.namespace, args.labels),
         data={CONFIG_FILE: squid_conf},
         opts=pulumi.ResourceOptions(parent=parent),
     )
     container = ContainerSpec(
         name="squid",
-        image=image,
-        resources=resources,
+        image=args.image,
+        resources=args.resources,
         security=SECURITY,
         ports=entry.ports,
         # -N: stay in the foreground as PID 1, no daemon fork and no SMP kids.
@@ -104,12 +109,12 @@ def deploy_squid(
         name,
         WorkloadArgs(
             entry=entry,
-            namespace=namespace,
-            instance=instance,
-            version=image_tag(image),
+            namespace=args.namespace,
+            instance=args.instance,
+            version=image_tag(args.image),
             containers=[container],
             security=SECURITY,
-            replicas=replicas,
+            replicas=args.replicas,
             volumes=[
                 core.VolumeArgs(
                     name="config", config_map=core.ConfigMapVolumeSourceArgs(name=config_map.metadata.name)
@@ -123,16 +128,6 @@ def deploy_squid(
         ),
     )
     return ProxyDeployment(config_map=config_map, deployed=deployed)
-
-
-@dataclass
-class SquidArgs:
-    namespace: pulumi.Input[str]
-    instance: str
-    labels: Mapping[str, str]
-    image: str
-    replicas: int
-    resources: Resources
 
 
 @dataclass
@@ -157,12 +152,7 @@ class SquidProxy(pulumi.ComponentResource):
             name,
             entry=entry,
             squid_conf=squid_conf,
-            namespace=args.namespace,
-            instance=args.instance,
-            labels=args.labels,
-            image=args.image,
-            replicas=args.replicas,
-            resources=args.resources,
+            args=args,
         )
         self.config_map = proxy.config_map
         self.service = proxy.service
