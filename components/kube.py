@@ -38,6 +38,11 @@ EnvValue = pulumi.Input[str] | SecretRef | ConfigRef
 EnvMap = Mapping[str, EnvValue]
 
 
+# Pods that cannot meet the restricted Pod Security Standard carry their reason here, so the
+# exception is visible on the cluster and checkable offline (synth/podsecurity.py).
+SECURITY_EXCEPTION_ANNOTATION = "dify-pulumi/security-exception"
+
+
 @dataclass(frozen=True)
 class SecurityProfile:
     """Pod/container identity; anything short of fully restricted carries a ``reason``."""

@@ -85,9 +85,11 @@ class Platform(pulumi.ComponentResource):
                 labels={
                     **common,
                     # The sandbox adds capabilities from the default set only: baseline allows that.
+                    # Restricted is audited, not warned: its three documented exceptions (sandbox,
+                    # plugin daemon, local sandbox) would otherwise warn on every update.
                     "pod-security.kubernetes.io/enforce": "baseline",
+                    "pod-security.kubernetes.io/warn": "baseline",
                     "pod-security.kubernetes.io/audit": "restricted",
-                    "pod-security.kubernetes.io/warn": "restricted",
                 },
             ),
             opts=child,

@@ -15,6 +15,7 @@ import pulumi_kubernetes as k8s
 
 from components.catalog import Entry
 from components.kube import (
+    SECURITY_EXCEPTION_ANNOTATION,
     ContainerSpec,
     SecurityProfile,
     disruption_budget,
@@ -82,7 +83,10 @@ def deploy(parent: pulumi.Resource, name: str, args: WorkloadArgs) -> Deployed:
             selector=meta.LabelSelectorArgs(match_labels=pod_selector),
             strategy=strategy,
             template=core.PodTemplateSpecArgs(
-                metadata=meta.ObjectMetaArgs(labels={**object_labels, **args.extra_labels}),
+                metadata=meta.ObjectMetaArgs(
+                    labels={**object_labels, **args.extra_labels},
+                    annotations={SECURITY_EXCEPTION_ANNOTATION: args.security.reason} if args.security.reason else None,
+                ),
                 spec=pod_spec(
                     args.containers,
                     args.security,

@@ -16,6 +16,7 @@ from pathlib import Path
 from components.config import ConfigError, parse_config
 from synth import render
 from synth.harness import ROOT, known_stacks, run_stack, stack_config
+from synth.podsecurity import check_pod_security
 from synth.schema import validate_schemas
 from synth.xref import check_references
 
@@ -23,6 +24,7 @@ from synth.xref import check_references
 def validate(objects: list[dict[str, object]], k8s_version: str) -> list[str]:
     problems = [f"schema: {p}" for p in validate_schemas(objects, k8s_version)]
     problems += [f"reference: {p}" for p in check_references(objects)]
+    problems += [f"pod security: {p}" for p in check_pod_security(objects)]
     return problems
 
 
@@ -79,7 +81,10 @@ def main(argv: list[str] | None = None) -> int:
     if problems:
         print(f"{len(problems)} problem(s): synth failed", file=sys.stderr)
         return 1
-    print(f"valid: Kubernetes {k8s_version} schemas (strict), cross-references, secret placement")
+    print(
+        f"valid: Kubernetes {k8s_version} schemas (strict), cross-references, pod security "
+        "(baseline; restricted or a written exception), secret placement"
+    )
     return 0
 
 
