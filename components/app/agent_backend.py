@@ -10,11 +10,9 @@ from __future__ import annotations
 
 import pulumi
 
-from components.app.args import AppServiceArgs
+from components.app.args import AppService, AppServiceArgs
 from components.catalog import CATALOG
 from components.kube import ContainerSpec, EnvValue, SecurityProfile, empty_dir, mount, startup, tcp_probe
-from components.versions import image_tag
-from components.workload import WorkloadArgs, deploy
 
 ENTRY = CATALOG["agent-backend"]
 # dify-agent/Dockerfile: USER dify, uid/gid 1001; state lives in Redis, temp files in /tmp.
@@ -42,9 +40,8 @@ def agent_backend_env(args: AppServiceArgs) -> dict[str, EnvValue]:
     }
 
 
-class AgentBackend(pulumi.ComponentResource):
+class AgentBackend(AppService):
     def __init__(self, name: str, args: AppServiceArgs, opts: pulumi.ResourceOptions | None = None) -> None:
-        super().__init__("dify:app:AgentBackend", name, None, opts)
         ready = tcp_probe("http", period=10)
         container = ContainerSpec(
             name="agent-backend",
@@ -58,23 +55,14 @@ class AgentBackend(pulumi.ComponentResource):
             startup=startup(ready, budget_seconds=120),
             mounts=[mount("tmp", "/tmp")],
         )
-        deployed = deploy(
-            self,
+        super().__init__(
+            "dify:app:AgentBackend",
             name,
-            WorkloadArgs(
-                entry=ENTRY,
-                namespace=args.namespace,
-                instance=args.instance,
-                version=image_tag(args.image),
-                containers=[container],
-                security=SECURITY,
-                replicas=args.replicas,
-                volumes=[empty_dir("tmp", "512Mi")],
-                # Graceful shutdown lets in-flight agent runs finish (DIFY_AGENT_SHUTDOWN_GRACE_SECONDS).
-                termination_grace_period_seconds=45,
-                depends_on=args.depends_on,
-            ),
+            ENTRY,
+            args,
+            container,
+            [empty_dir("tmp", "512Mi")],
+            opts,
+            # Lets in-flight agent runs finish (DIFY_AGENT_SHUTDOWN_GRACE_SECONDS is 30).
+            termination_grace_period_seconds=45,
         )
-        self.deployment = deployed.deployment
-        self.service = deployed.service
-        self.register_outputs({"url": ENTRY.url()})

@@ -15,7 +15,7 @@ import pulumi_kubernetes as k8s
 
 from components.app.env import STORAGE_PATH, AppContext, Mode, api_family_env
 from components.catalog import Entry, Port, Resources
-from components.kube import ContainerSpec, SecurityProfile, empty_dir, mount
+from components.kube import ContainerSpec, SecurityProfile, empty_dir, http_probe, mount, startup
 from components.versions import image_tag
 from components.workload import Deployed, WorkloadArgs, deploy
 
@@ -139,3 +139,29 @@ def deploy_api_family(
             depends_on=args.depends_on,
         ),
     )
+
+
+class ApiServer(pulumi.ComponentResource):
+    """An HTTP server of the api image (api or api_websocket): /health probes, Service, PDB."""
+
+    def __init__(
+        self, token: str, name: str, entry: Entry, mode: Mode, args: ApiFamilyArgs, opts: pulumi.ResourceOptions | None
+    ) -> None:
+        super().__init__(token, name, None, opts)
+        # The Flask app serves /health in both modes (the Socket.IO server wraps it).
+        ready = http_probe("/health", period=10, timeout=5)
+        container = api_container(
+            args.ctx,
+            mode,
+            image=args.image,
+            resources=args.resources,
+            ports=entry.ports,
+            readiness=ready,
+            liveness=http_probe("/health", period=20, timeout=5, failures=6),
+            # Imports and extension init take tens of seconds on a cold node.
+            startup=startup(ready, budget_seconds=300),
+        )
+        deployed = deploy_api_family(self, name, entry, args, container)
+        self.deployment = deployed.deployment
+        self.service = deployed.service
+        self.register_outputs({"url": entry.url()})

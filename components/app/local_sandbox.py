@@ -9,11 +9,9 @@ from __future__ import annotations
 
 import pulumi
 
-from components.app.args import AppServiceArgs
+from components.app.args import AppService, AppServiceArgs
 from components.catalog import CATALOG
 from components.kube import ContainerSpec, EnvValue, SecurityProfile, empty_dir, http_probe, mount, startup
-from components.versions import image_tag
-from components.workload import WorkloadArgs, deploy
 
 ENTRY = CATALOG["local-sandbox"]
 
@@ -41,9 +39,8 @@ def local_sandbox_env(args: AppServiceArgs) -> dict[str, EnvValue]:
     }
 
 
-class LocalSandbox(pulumi.ComponentResource):
+class LocalSandbox(AppService):
     def __init__(self, name: str, args: AppServiceArgs, opts: pulumi.ResourceOptions | None = None) -> None:
-        super().__init__("dify:app:LocalSandbox", name, None, opts)
         ready = http_probe("/healthz", period=10)
         container = ContainerSpec(
             name="local-sandbox",
@@ -57,21 +54,4 @@ class LocalSandbox(pulumi.ComponentResource):
             startup=startup(ready, budget_seconds=120),
             mounts=[mount("tmp", "/tmp")],
         )
-        deployed = deploy(
-            self,
-            name,
-            WorkloadArgs(
-                entry=ENTRY,
-                namespace=args.namespace,
-                instance=args.instance,
-                version=image_tag(args.image),
-                containers=[container],
-                security=SECURITY,
-                replicas=args.replicas,
-                volumes=[empty_dir("tmp", "1Gi")],
-                depends_on=args.depends_on,
-            ),
-        )
-        self.deployment = deployed.deployment
-        self.service = deployed.service
-        self.register_outputs({"url": ENTRY.url()})
+        super().__init__("dify:app:LocalSandbox", name, ENTRY, args, container, [empty_dir("tmp", "1Gi")], opts)

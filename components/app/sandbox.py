@@ -9,11 +9,9 @@ from __future__ import annotations
 
 import pulumi
 
-from components.app.args import AppServiceArgs
+from components.app.args import AppService, AppServiceArgs
 from components.catalog import CATALOG
 from components.kube import ContainerSpec, EnvValue, SecurityProfile, empty_dir, http_probe, mount, startup
-from components.versions import image_tag
-from components.workload import WorkloadArgs, deploy
 
 ENTRY = CATALOG["sandbox"]
 
@@ -44,9 +42,8 @@ def sandbox_env(args: AppServiceArgs) -> dict[str, EnvValue]:
     }
 
 
-class Sandbox(pulumi.ComponentResource):
+class Sandbox(AppService):
     def __init__(self, name: str, args: AppServiceArgs, opts: pulumi.ResourceOptions | None = None) -> None:
-        super().__init__("dify:app:Sandbox", name, None, opts)
         ready = http_probe("/health", period=10)
         container = ContainerSpec(
             name="sandbox",
@@ -61,21 +58,4 @@ class Sandbox(pulumi.ComponentResource):
             startup=startup(ready, budget_seconds=600, period=10),
             mounts=[mount("tmp", "/tmp")],
         )
-        deployed = deploy(
-            self,
-            name,
-            WorkloadArgs(
-                entry=ENTRY,
-                namespace=args.namespace,
-                instance=args.instance,
-                version=image_tag(args.image),
-                containers=[container],
-                security=SECURITY,
-                replicas=args.replicas,
-                volumes=[empty_dir("tmp", "1Gi")],
-                depends_on=args.depends_on,
-            ),
-        )
-        self.deployment = deployed.deployment
-        self.service = deployed.service
-        self.register_outputs({"url": ENTRY.url()})
+        super().__init__("dify:app:Sandbox", name, ENTRY, args, container, [empty_dir("tmp", "1Gi")], opts)

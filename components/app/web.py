@@ -9,12 +9,10 @@ from __future__ import annotations
 
 import pulumi
 
-from components.app.args import AppServiceArgs
+from components.app.args import AppService, AppServiceArgs
 from components.app.env import MARKETPLACE_URL
 from components.catalog import CATALOG
 from components.kube import ContainerSpec, SecurityProfile, empty_dir, mount, startup, tcp_probe
-from components.versions import image_tag
-from components.workload import WorkloadArgs, deploy
 
 ENTRY = CATALOG["web"]
 # web/Dockerfile: USER dify, uid/gid 1001; the entrypoint only exports env, writing nothing.
@@ -43,9 +41,8 @@ def web_env(args: AppServiceArgs) -> dict[str, str]:
     }
 
 
-class Web(pulumi.ComponentResource):
+class Web(AppService):
     def __init__(self, name: str, args: AppServiceArgs, opts: pulumi.ResourceOptions | None = None) -> None:
-        super().__init__("dify:app:Web", name, None, opts)
         ready = tcp_probe("http", period=10)
         container = ContainerSpec(
             name="web",
@@ -59,21 +56,12 @@ class Web(pulumi.ComponentResource):
             startup=startup(ready, budget_seconds=120),
             mounts=[mount("tmp", "/tmp"), mount("next-cache", NEXT_CACHE)],
         )
-        deployed = deploy(
-            self,
+        super().__init__(
+            "dify:app:Web",
             name,
-            WorkloadArgs(
-                entry=ENTRY,
-                namespace=args.namespace,
-                instance=args.instance,
-                version=image_tag(args.image),
-                containers=[container],
-                security=SECURITY,
-                replicas=args.replicas,
-                volumes=[empty_dir("tmp", "256Mi"), empty_dir("next-cache", "512Mi")],
-                depends_on=args.depends_on,
-            ),
+            ENTRY,
+            args,
+            container,
+            [empty_dir("tmp", "256Mi"), empty_dir("next-cache", "512Mi")],
+            opts,
         )
-        self.deployment = deployed.deployment
-        self.service = deployed.service
-        self.register_outputs({"url": ENTRY.url()})
