@@ -10,6 +10,7 @@ the migration Job.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import pulumi
 import pulumi_kubernetes as k8s
@@ -144,46 +145,38 @@ class Platform(pulumi.ComponentResource):
         config = self._config
         persistence = config.persistence
         common = labels("data", self._instance, self._release.dify)
+
+        def store(key: ServiceKey, image_key: ImageKey, size: str) -> dict[str, Any]:
+            return {
+                "namespace": ns,
+                "instance": self._instance,
+                "labels": common,
+                "image": self._image(image_key),
+                "storage_size": size,
+                "storage_class": persistence.storage_class,
+                "resources": resources_for(config, key),
+            }
+
         postgres = Postgres(
             "postgres",
             PostgresArgs(
-                ns,
-                self._instance,
-                common,
-                self._image("postgres"),
-                credentials.ref("db-password"),
-                persistence.postgres.size,
-                persistence.storage_class,
-                resources_for(config, "postgres"),
+                **store("postgres", "postgres", persistence.postgres.size), password=credentials.ref("db-password")
             ),
             opts,
         )
         redis = Redis(
             "redis",
             RedisArgs(
-                ns,
-                self._instance,
-                common,
-                self._image("redis"),
-                credentials.ref("redis-password"),
-                credentials.values["redis-password"],
-                persistence.redis.size,
-                persistence.storage_class,
-                resources_for(config, "redis"),
+                **store("redis", "redis", persistence.redis.size),
+                password=credentials.ref("redis-password"),
+                password_value=credentials.values["redis-password"],
             ),
             opts,
         )
         weaviate = Weaviate(
             "weaviate",
             WeaviateArgs(
-                ns,
-                self._instance,
-                common,
-                self._image("weaviate"),
-                credentials.ref("weaviate-api-key"),
-                persistence.weaviate.size,
-                persistence.storage_class,
-                resources_for(config, "weaviate"),
+                **store("weaviate", "weaviate", persistence.weaviate.size), api_key=credentials.ref("weaviate-api-key")
             ),
             opts,
         )

@@ -51,6 +51,30 @@ def secret_values(value: Any, secret: bool = False) -> set[str]:
     return {str(value)} if secret and value not in (None, "") else set()
 
 
+# Registrations complete in no fixed order and protobuf does not keep key order, so manifests are
+# written in a canonical order: two synths of the same program give byte-identical files.
+KIND_ORDER = (
+    "Namespace", "ServiceAccount", "Role", "RoleBinding", "Secret", "ConfigMap", "PersistentVolumeClaim",
+    "Service", "Deployment", "StatefulSet", "Job", "PodDisruptionBudget", "Ingress",
+)  # fmt: skip
+_FIRST_KEYS = ("apiVersion", "kind", "metadata", "name", "namespace", "type")
+
+
+def canonical(value: Any) -> Any:
+    if isinstance(value, dict):
+        first = [k for k in _FIRST_KEYS if k in value]
+        return {k: canonical(value[k]) for k in [*first, *sorted(set(value) - set(first))]}
+    if isinstance(value, list):
+        return [canonical(v) for v in value]
+    return value
+
+
+def _document_order(obj: dict[str, Any]) -> tuple[int, str]:
+    kind = obj.get("kind", "")
+    rank = KIND_ORDER.index(kind) if kind in KIND_ORDER else len(KIND_ORDER)
+    return rank, f"{kind}/{(obj.get('metadata') or {}).get('name', '')}"
+
+
 def is_kubernetes_object(reg: Registration) -> bool:
     return reg.custom and reg.type.startswith("kubernetes:")
 
@@ -71,8 +95,8 @@ def kubernetes_objects(recording: Recording, *, show_secrets: bool = False) -> d
     grouped: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for reg in recording.registrations:
         if is_kubernetes_object(reg):
-            grouped[component_of(reg, by_urn)].append(normalise(reg.outputs, show_secrets=show_secrets))
-    return dict(grouped)
+            grouped[component_of(reg, by_urn)].append(canonical(normalise(reg.outputs, show_secrets=show_secrets)))
+    return {component: sorted(docs, key=_document_order) for component, docs in sorted(grouped.items())}
 
 
 def leaks(recording: Recording) -> list[str]:
@@ -94,6 +118,7 @@ def leaks(recording: Recording) -> list[str]:
 
 
 def resources_json(recording: Recording, *, show_secrets: bool = False) -> list[dict[str, Any]]:
+    ordered = sorted(recording.registrations, key=lambda r: r.urn)
     return [
         {
             "urn": r.urn,
@@ -101,9 +126,9 @@ def resources_json(recording: Recording, *, show_secrets: bool = False) -> list[
             "name": r.name,
             "parent": r.parent,
             "dependencies": r.dependencies,
-            "inputs": normalise(r.inputs, show_secrets=show_secrets),
+            "inputs": canonical(normalise(r.inputs, show_secrets=show_secrets)),
         }
-        for r in recording.registrations
+        for r in ordered
     ]
 
 

@@ -137,3 +137,13 @@ def test_composite_urls_are_pulumi_secrets_not_just_kubernetes_secrets(dev: Reco
     assert wrapped, "the broker URL embeds the Redis password and must stay a Pulumi secret"
     job = next(r for r in dev.registrations if r.type == "kubernetes:batch/v1:Job")
     assert job.inputs["metadata"]["name"] == "dify-migrate-1-16-1"
+
+
+def test_two_synths_write_byte_identical_files(tmp_path: Path) -> None:
+    for run in ("a", "b"):
+        assert main(["prod", "--out", str(tmp_path / run), "--quiet"]) == 0
+    for path in sorted((tmp_path / "a").rglob("*.*")):
+        twin = tmp_path / "b" / path.relative_to(tmp_path / "a")
+        assert path.read_bytes() == twin.read_bytes(), path.name
+    first = next(yaml.safe_load_all((tmp_path / "a" / "manifests" / "api.yaml").read_text()))
+    assert list(first)[:3] == ["apiVersion", "kind", "metadata"]

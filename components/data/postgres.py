@@ -6,16 +6,15 @@ a StatefulSet with one PVC, and a ClusterIP Service. Exposes a ``PostgresEndpoin
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 
 import pulumi
 import pulumi_kubernetes as k8s
 
-from components.catalog import CATALOG, Resources
+from components.catalog import CATALOG
 from components.data.endpoints import PostgresEndpoint
+from components.data.store import StoreArgs, deploy_store
 from components.kube import ContainerSpec, SecretRef, SecurityProfile, empty_dir, exec_probe, mount, object_meta
-from components.workload import StatefulArgs, deploy_stateful
 
 ENTRY = CATALOG["postgres"]
 USERNAME = "postgres"
@@ -30,16 +29,9 @@ SECURITY = SecurityProfile(run_as_user=70, run_as_group=70, fs_group=70)
 INIT_SQL = f"CREATE DATABASE {PLUGIN_DATABASE};\n"
 
 
-@dataclass
-class PostgresArgs:
-    namespace: pulumi.Input[str]
-    instance: str
-    labels: Mapping[str, str]
-    image: str
+@dataclass(kw_only=True)
+class PostgresArgs(StoreArgs):
     password: SecretRef
-    storage_size: str
-    storage_class: str | None
-    resources: Resources
     max_connections: int = 200
 
 
@@ -91,28 +83,14 @@ class Postgres(pulumi.ComponentResource):
                 mount("init", "/docker-entrypoint-initdb.d", read_only=True),
             ],
         )
-        deployed = deploy_stateful(
-            self,
-            name,
-            StatefulArgs(
-                entry=ENTRY,
-                namespace=args.namespace,
-                instance=args.instance,
-                version=args.image.rsplit(":", 1)[1],
-                container=container,
-                security=SECURITY,
-                data_volume="data",
-                storage_size=args.storage_size,
-                storage_class=args.storage_class,
-                volumes=[
-                    empty_dir("run", "16Mi"),
-                    empty_dir("tmp", "256Mi"),
-                    k8s.core.v1.VolumeArgs(
-                        name="init", config_map=k8s.core.v1.ConfigMapVolumeSourceArgs(name=init.metadata.name)
-                    ),
-                ],
+        volumes = [
+            empty_dir("run", "16Mi"),
+            empty_dir("tmp", "256Mi"),
+            k8s.core.v1.VolumeArgs(
+                name="init", config_map=k8s.core.v1.ConfigMapVolumeSourceArgs(name=init.metadata.name)
             ),
-        )
+        ]
+        deployed = deploy_store(self, name, ENTRY, args, container, volumes)
         self.stateful_set = deployed.stateful_set
         self.endpoint = PostgresEndpoint(
             host=ENTRY.name,

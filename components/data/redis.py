@@ -7,15 +7,14 @@ so it is never written into the pod spec.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 
 import pulumi
 
-from components.catalog import CATALOG, Resources
+from components.catalog import CATALOG
 from components.data.endpoints import RedisEndpoint
+from components.data.store import StoreArgs, deploy_store
 from components.kube import ContainerSpec, SecretRef, SecurityProfile, exec_probe, mount, tcp_probe
-from components.workload import StatefulArgs, deploy_stateful
 
 ENTRY = CATALOG["redis"]
 
@@ -23,17 +22,10 @@ ENTRY = CATALOG["redis"]
 SECURITY = SecurityProfile(run_as_user=999, run_as_group=1000, fs_group=1000)
 
 
-@dataclass
-class RedisArgs:
-    namespace: pulumi.Input[str]
-    instance: str
-    labels: Mapping[str, str]
-    image: str
+@dataclass(kw_only=True)
+class RedisArgs(StoreArgs):
     password: SecretRef
     password_value: pulumi.Output[str]
-    storage_size: str
-    storage_class: str | None
-    resources: Resources
 
 
 class Redis(pulumi.ComponentResource):
@@ -55,21 +47,7 @@ class Redis(pulumi.ComponentResource):
             liveness=tcp_probe("redis", period=20, failures=6),
             mounts=[mount("data", "/data")],
         )
-        deployed = deploy_stateful(
-            self,
-            name,
-            StatefulArgs(
-                entry=ENTRY,
-                namespace=args.namespace,
-                instance=args.instance,
-                version=args.image.rsplit(":", 1)[1],
-                container=container,
-                security=SECURITY,
-                data_volume="data",
-                storage_size=args.storage_size,
-                storage_class=args.storage_class,
-            ),
-        )
+        deployed = deploy_store(self, name, ENTRY, args, container)
         self.stateful_set = deployed.stateful_set
         self.endpoint = RedisEndpoint(
             host=ENTRY.name,

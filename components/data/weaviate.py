@@ -6,15 +6,14 @@ Dify uses needs gRPC). Exposes a ``VectorStoreEndpoint``.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 
 import pulumi
 
-from components.catalog import CATALOG, Resources
+from components.catalog import CATALOG
 from components.data.endpoints import VectorStoreEndpoint
+from components.data.store import StoreArgs, deploy_store
 from components.kube import ContainerSpec, SecretRef, SecurityProfile, empty_dir, http_probe, mount, startup
-from components.workload import StatefulArgs, deploy_stateful
 
 ENTRY = CATALOG["weaviate"]
 DATA_PATH = "/var/lib/weaviate"
@@ -23,16 +22,9 @@ SECURITY = SecurityProfile(run_as_user=1000, run_as_group=1000, fs_group=1000)
 ADMIN_USER = "dify"
 
 
-@dataclass
-class WeaviateArgs:
-    namespace: pulumi.Input[str]
-    instance: str
-    labels: Mapping[str, str]
-    image: str
+@dataclass(kw_only=True)
+class WeaviateArgs(StoreArgs):
     api_key: SecretRef
-    storage_size: str
-    storage_class: str | None
-    resources: Resources
 
 
 class Weaviate(pulumi.ComponentResource):
@@ -66,22 +58,7 @@ class Weaviate(pulumi.ComponentResource):
             startup=startup(ready, budget_seconds=300),
             mounts=[mount("data", DATA_PATH), mount("tmp", "/tmp")],
         )
-        deployed = deploy_stateful(
-            self,
-            name,
-            StatefulArgs(
-                entry=ENTRY,
-                namespace=args.namespace,
-                instance=args.instance,
-                version=args.image.rsplit(":", 1)[1],
-                container=container,
-                security=SECURITY,
-                data_volume="data",
-                storage_size=args.storage_size,
-                storage_class=args.storage_class,
-                volumes=[empty_dir("tmp", "256Mi")],
-            ),
-        )
+        deployed = deploy_store(self, name, ENTRY, args, container, [empty_dir("tmp", "256Mi")])
         self.stateful_set = deployed.stateful_set
         self.endpoint = VectorStoreEndpoint(
             kind="weaviate",
