@@ -199,6 +199,7 @@ def pod_spec(
     volumes: Sequence[core.VolumeArgs] = (),
     init_containers: Sequence[ContainerSpec] = (),
     affinity: core.AffinityArgs | None = None,
+    topology_spread: Sequence[core.TopologySpreadConstraintArgs] | None = None,
     restart_policy: str | None = None,
     termination_grace_period_seconds: int = 30,
 ) -> core.PodSpecArgs:
@@ -209,6 +210,7 @@ def pod_spec(
         enable_service_links=False,
         automount_service_account_token=False,
         affinity=affinity,
+        topology_spread_constraints=list(topology_spread) if topology_spread else None,
         restart_policy=restart_policy,
         termination_grace_period_seconds=termination_grace_period_seconds,
         security_context=core.PodSecurityContextArgs(

@@ -59,6 +59,20 @@ class Deployed:
     disruption_budget: k8s.policy.v1.PodDisruptionBudget | None
 
 
+def spread(pod_selector: Mapping[str, str]) -> list[core.TopologySpreadConstraintArgs]:
+    """Prefer replicas on different zones and nodes. Soft (ScheduleAnyway): a single-node dev
+    cluster still schedules them, and the RWO storage affinity of the api family still wins."""
+    return [
+        core.TopologySpreadConstraintArgs(
+            max_skew=1,
+            topology_key=key,
+            when_unsatisfiable="ScheduleAnyway",
+            label_selector=meta.LabelSelectorArgs(match_labels=dict(pod_selector)),
+        )
+        for key in ("topology.kubernetes.io/zone", "kubernetes.io/hostname")
+    ]
+
+
 def deploy(parent: pulumi.Resource, name: str, args: WorkloadArgs) -> Deployed:
     component = args.entry.key
     object_labels = labels(component, args.instance, args.version)
@@ -93,6 +107,7 @@ def deploy(parent: pulumi.Resource, name: str, args: WorkloadArgs) -> Deployed:
                     volumes=args.volumes,
                     init_containers=args.init_containers,
                     affinity=args.affinity,
+                    topology_spread=spread(pod_selector) if args.replicas >= 2 else None,
                     termination_grace_period_seconds=args.termination_grace_period_seconds,
                 ),
             ),
