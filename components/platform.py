@@ -97,6 +97,7 @@ class Platform(pulumi.ComponentResource):
         )
         # Every object takes its namespace from this Output, which orders it after the Namespace.
         ns = namespace.metadata.name
+        self._ns = ns
         in_ns = child
 
         credentials = Credentials(
@@ -104,7 +105,7 @@ class Platform(pulumi.ComponentResource):
             CredentialsArgs(ns, common, config.features.agent_v2, args.settings.secrets),
             in_ns,
         )
-        stores, ready = self._data_stores(ns, credentials, in_ns)
+        stores, ready = self._data_stores(credentials, in_ns)
         connections = Connections(
             "connections", ConnectionsArgs(ns, common, stores.redis, config.features.agent_v2), in_ns
         )
@@ -127,8 +128,8 @@ class Platform(pulumi.ComponentResource):
             MigrationArgs(ctx, ns, self._instance, self._image("api"), resources_for(config, "migration"), ready),
             in_ns,
         )
-        upstreams = self._deploy_api_family(ctx, ns, storage, [migration, *ready], in_ns)
-        upstreams += self._deploy_services(ctx, ns, ready, in_ns)
+        upstreams = self._deploy_api_family(ctx, storage, [migration, *ready], in_ns)
+        upstreams += self._deploy_services(ctx, ready, in_ns)
         self._deploy_network(ns, upstreams, in_ns)
 
         self.url = config.public_url
@@ -139,23 +140,25 @@ class Platform(pulumi.ComponentResource):
     def _image(self, key: ImageKey) -> str:
         return image(key, self._release, self._config.image_registry)
 
+    def _placement(self, key: ServiceKey, image_key: ImageKey) -> dict[str, Any]:
+        """The Placement fields every component's args start with (workload.Placement)."""
+        return {
+            "namespace": self._ns,
+            "instance": self._instance,
+            "image": self._image(image_key),
+            "resources": resources_for(self._config, key),
+        }
+
     def _data_stores(
-        self, ns: pulumi.Output[str], credentials: Credentials, opts: pulumi.ResourceOptions
+        self, credentials: Credentials, opts: pulumi.ResourceOptions
     ) -> tuple[DataStores, list[pulumi.Resource]]:
         config = self._config
         persistence = config.persistence
         common = labels("data", self._instance, self._release.dify)
 
         def store(key: ServiceKey, image_key: ImageKey, size: str) -> dict[str, Any]:
-            return {
-                "namespace": ns,
-                "instance": self._instance,
-                "labels": common,
-                "image": self._image(image_key),
-                "storage_size": size,
-                "storage_class": persistence.storage_class,
-                "resources": resources_for(config, key),
-            }
+            placement = self._placement(key, image_key)
+            return {**placement, "labels": common, "storage_size": size, "storage_class": persistence.storage_class}
 
         postgres = Postgres(
             "postgres",
@@ -186,7 +189,6 @@ class Platform(pulumi.ComponentResource):
     def _deploy_api_family(
         self,
         ctx: AppContext,
-        ns: pulumi.Output[str],
         storage: SharedStorage,
         after: list[pulumi.Resource],
         opts: pulumi.ResourceOptions,
@@ -196,15 +198,12 @@ class Platform(pulumi.ComponentResource):
 
         def family(key: ServiceKey, count: int) -> ApiFamilyArgs:
             return ApiFamilyArgs(
-                ctx,
-                ns,
-                self._instance,
-                self._image("api"),
-                count,
-                resources_for(config, key),
-                storage.claim_name,
-                config.persistence.app_storage.access_mode,
-                after,
+                **self._placement(key, "api"),
+                replicas=count,
+                depends_on=after,
+                ctx=ctx,
+                storage_claim=storage.claim_name,
+                storage_access_mode=config.persistence.app_storage.access_mode,
             )
 
         api = Api("api", family("api", replicas.api), opts)
@@ -216,25 +215,22 @@ class Platform(pulumi.ComponentResource):
         return [s for s in served if s is not None]
 
     def _deploy_services(
-        self, ctx: AppContext, ns: pulumi.Output[str], ready: list[pulumi.Resource], opts: pulumi.ResourceOptions
+        self, ctx: AppContext, ready: list[pulumi.Resource], opts: pulumi.ResourceOptions
     ) -> list[pulumi.Resource]:
         config = self._config
         replicas = config.replicas
 
         def service(key: ServiceKey, image_key: ImageKey, count: int) -> AppServiceArgs:
-            return AppServiceArgs(ctx, ns, self._instance, self._image(image_key), count, resources_for(config, key))
+            return AppServiceArgs(**self._placement(key, image_key), replicas=count, ctx=ctx)
 
         web = Web("web", service("web", "web", replicas.web), opts)
         Sandbox("sandbox", service("sandbox", "sandbox", replicas.sandbox), opts)
         plugin_daemon = PluginDaemon(
             "plugin-daemon",
             PluginDaemonArgs(
-                ctx,
-                ns,
-                self._instance,
-                self._image("plugin_daemon"),
-                replicas.plugin_daemon,
-                resources_for(config, "plugin-daemon"),
+                **self._placement("plugin-daemon", "plugin_daemon"),
+                replicas=replicas.plugin_daemon,
+                ctx=ctx,
                 # It migrates its own database at start, so the data stores must be up.
                 depends_on=ready,
                 storage_size=config.persistence.plugin_storage.size,
@@ -253,18 +249,14 @@ class Platform(pulumi.ComponentResource):
     ) -> None:
         config = self._config
         common = labels("network", self._instance, self._release.dify)
-        squid = self._image("squid")
         SsrfProxy(
             "ssrf-proxy",
             SsrfProxyArgs(
-                ns,
-                self._instance,
-                common,
-                squid,
-                config.replicas.ssrf_proxy,
-                resources_for(config, "ssrf-proxy"),
-                config.ssrf_proxy.allow_private_ips,
-                config.ssrf_proxy.allow_private_domains,
+                **self._placement("ssrf-proxy", "squid"),
+                replicas=config.replicas.ssrf_proxy,
+                labels=common,
+                allow_private_ips=config.ssrf_proxy.allow_private_ips,
+                allow_private_domains=config.ssrf_proxy.allow_private_domains,
             ),
             opts,
         )
@@ -272,27 +264,21 @@ class Platform(pulumi.ComponentResource):
             AgentSsrfProxy(
                 "agent-ssrf-proxy",
                 AgentSsrfProxyArgs(
-                    ns,
-                    self._instance,
-                    common,
-                    squid,
-                    config.replicas.agent_ssrf_proxy,
-                    resources_for(config, "agent-ssrf-proxy"),
+                    **self._placement("agent-ssrf-proxy", "squid"),
+                    replicas=config.replicas.agent_ssrf_proxy,
+                    labels=common,
                 ),
                 opts,
             )
         Router(
             "router",
             RouterArgs(
-                ns,
-                self._instance,
-                common,
-                self._image("nginx"),
-                config.replicas.router,
-                resources_for(config, "router"),
-                config.router.service_type,
-                config.features.collaboration,
-                upstreams,
+                **self._placement("router", "nginx"),
+                replicas=config.replicas.router,
+                depends_on=upstreams,
+                labels=common,
+                service_type=config.router.service_type,
+                collaboration=config.features.collaboration,
             ),
             opts,
         )

@@ -1,19 +1,21 @@
 """One function that turns a workload description into Deployment (+ Service, + PDB).
 
 Components describe *what* runs (image, env, probes, identity); this module decides *how* every
-Deployment looks, so a hardening or labelling change is made once.
+Deployment looks, so a hardening or labelling change is made once. The version label and the pod
+identity come from the main container (its image tag, its SecurityProfile): callers never pass
+them twice.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 import pulumi
 import pulumi_kubernetes as k8s
 
-from components.catalog import Entry
+from components.catalog import Entry, Resources
 from components.kube import (
     SECURITY_EXCEPTION_ANNOTATION,
     ContainerSpec,
@@ -25,20 +27,37 @@ from components.kube import (
     selector,
     service,
 )
+from components.versions import image_tag
 
 core = k8s.core.v1
 apps = k8s.apps.v1
 meta = k8s.meta.v1
 
 
-@dataclass
+@dataclass(kw_only=True)
+class Placement:
+    """Where a workload runs and what it runs; every component's args start with these."""
+
+    namespace: pulumi.Input[str]
+    instance: str
+    image: str
+    resources: Resources
+
+
+@dataclass(kw_only=True)
+class ServiceInputs(Placement):
+    """A Deployment-backed component: how many, and what it must wait for."""
+
+    replicas: int = 1
+    depends_on: Sequence[pulumi.Resource] = ()
+
+
+@dataclass(kw_only=True)
 class WorkloadArgs:
     entry: Entry
     namespace: pulumi.Input[str]
     instance: str
-    version: str
     containers: Sequence[ContainerSpec]
-    security: SecurityProfile
     replicas: int = 1
     volumes: Sequence[core.VolumeArgs] = ()
     init_containers: Sequence[ContainerSpec] = ()
@@ -50,6 +69,26 @@ class WorkloadArgs:
     service_port_overrides: Mapping[str, int] | None = None
     termination_grace_period_seconds: int = 30
     depends_on: Sequence[pulumi.Resource] = ()
+
+    @classmethod
+    def of(cls, entry: Entry, inputs: ServiceInputs, containers: Sequence[ContainerSpec], **extra: Any) -> WorkloadArgs:
+        return cls(
+            entry=entry,
+            namespace=inputs.namespace,
+            instance=inputs.instance,
+            replicas=inputs.replicas,
+            depends_on=inputs.depends_on,
+            containers=containers,
+            **extra,
+        )
+
+    @property
+    def security(self) -> SecurityProfile:
+        return self.containers[0].security
+
+    @property
+    def version(self) -> str:
+        return image_tag(self.containers[0].image)
 
 
 @dataclass
@@ -132,19 +171,25 @@ def deploy(parent: pulumi.Resource, name: str, args: WorkloadArgs) -> Deployed:
     return Deployed(deployment=deployment, service=svc, disruption_budget=pdb)
 
 
-@dataclass
+@dataclass(kw_only=True)
 class StatefulArgs:
     entry: Entry
     namespace: pulumi.Input[str]
     instance: str
-    version: str
     container: ContainerSpec
-    security: SecurityProfile
     data_volume: str
     storage_size: str
     storage_class: str | None = None
     volumes: Sequence[core.VolumeArgs] = ()
     termination_grace_period_seconds: int = 60
+
+    @property
+    def security(self) -> SecurityProfile:
+        return self.container.security
+
+    @property
+    def version(self) -> str:
+        return image_tag(self.container.image)
 
 
 @dataclass

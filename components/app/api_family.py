@@ -8,7 +8,8 @@ mode, probes and replicas.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from typing import Literal
 
 import pulumi
 import pulumi_kubernetes as k8s
@@ -16,8 +17,7 @@ import pulumi_kubernetes as k8s
 from components.app.env import STORAGE_PATH, AppContext, Mode, api_family_env
 from components.catalog import Entry, Port, Resources
 from components.kube import ContainerSpec, SecurityProfile, empty_dir, http_probe, mount, startup
-from components.versions import image_tag
-from components.workload import Deployed, WorkloadArgs, deploy
+from components.workload import Deployed, ServiceInputs, WorkloadArgs, deploy
 
 core = k8s.core.v1
 meta = k8s.meta.v1
@@ -95,20 +95,14 @@ def api_volumes(claim_name: pulumi.Input[str] | None, tmp_size: str = "1Gi") -> 
     return volumes
 
 
-@dataclass
-class ApiFamilyArgs:
-    """Arguments every long-running api-image component takes."""
+@dataclass(kw_only=True)
+class ApiFamilyArgs(ServiceInputs):
+    """Arguments every long-running api-image component takes; ``depends_on`` holds the
+    migration Job (and the data stores): nothing serves before the schema is current."""
 
     ctx: AppContext
-    namespace: pulumi.Input[str]
-    instance: str
-    image: str
-    replicas: int
-    resources: Resources
     storage_claim: pulumi.Input[str]
     storage_access_mode: str
-    # The migration Job (and the data stores): nothing serves before the schema is current.
-    depends_on: Sequence[pulumi.Resource] = field(default_factory=tuple)
 
 
 def deploy_api_family(
@@ -118,25 +112,20 @@ def deploy_api_family(
     args: ApiFamilyArgs,
     container: ContainerSpec,
     *,
-    strategy: str = "RollingUpdate",
+    strategy: Literal["RollingUpdate", "Recreate"] = "RollingUpdate",
     with_storage: bool = True,
 ) -> Deployed:
     return deploy(
         parent,
         name,
-        WorkloadArgs(
-            entry=entry,
-            namespace=args.namespace,
-            instance=args.instance,
-            version=image_tag(args.image),
-            containers=[container],
-            security=SECURITY,
-            replicas=args.replicas,
+        WorkloadArgs.of(
+            entry,
+            args,
+            [container],
             volumes=api_volumes(args.storage_claim if with_storage else None),
-            strategy=strategy,  # type: ignore[arg-type]
+            strategy=strategy,
             affinity=storage_affinity(args.storage_access_mode) if with_storage else None,
             extra_labels=STORAGE_GROUP_LABEL if with_storage else {},
-            depends_on=args.depends_on,
         ),
     )
 

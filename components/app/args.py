@@ -7,28 +7,21 @@ Each service module describes its container (env, probes, identity, writable pat
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Literal
 
 import pulumi
 import pulumi_kubernetes as k8s
 
 from components.app.env import AppContext
-from components.catalog import Entry, Resources
+from components.catalog import Entry
 from components.kube import ContainerSpec
-from components.versions import image_tag
-from components.workload import WorkloadArgs, deploy
+from components.workload import ServiceInputs, WorkloadArgs, deploy
 
 
-@dataclass
-class AppServiceArgs:
+@dataclass(kw_only=True)
+class AppServiceArgs(ServiceInputs):
     ctx: AppContext
-    namespace: pulumi.Input[str]
-    instance: str
-    image: str
-    replicas: int
-    resources: Resources
-    depends_on: Sequence[pulumi.Resource] = field(default_factory=tuple)
 
 
 class AppService(pulumi.ComponentResource):
@@ -54,18 +47,13 @@ class AppService(pulumi.ComponentResource):
         deployed = deploy(
             self,
             name,
-            WorkloadArgs(
-                entry=entry,
-                namespace=args.namespace,
-                instance=args.instance,
-                version=image_tag(args.image),
-                containers=[container],
-                security=container.security,
-                replicas=args.replicas,
+            WorkloadArgs.of(
+                entry,
+                args,
+                [container],
                 volumes=volumes,
                 strategy=strategy,
                 termination_grace_period_seconds=termination_grace_period_seconds,
-                depends_on=args.depends_on,
             ),
         )
         self.deployment = deployed.deployment

@@ -43,7 +43,7 @@ SECURITY = SecurityProfile(
 )
 
 
-@dataclass
+@dataclass(kw_only=True)
 class PluginDaemonArgs(AppServiceArgs):
     storage_size: str = "10Gi"
     storage_access_mode: str = "ReadWriteOnce"
@@ -122,14 +122,10 @@ class PluginDaemon(pulumi.ComponentResource):
         deployed = deploy(
             self,
             name,
-            WorkloadArgs(
-                entry=ENTRY,
-                namespace=args.namespace,
-                instance=args.instance,
-                version=version,
-                containers=[container],
-                security=SECURITY,
-                replicas=args.replicas,
+            WorkloadArgs.of(
+                ENTRY,
+                args,
+                [container],
                 volumes=[
                     k8s.core.v1.VolumeArgs(
                         name="storage",
@@ -141,7 +137,6 @@ class PluginDaemon(pulumi.ComponentResource):
                 ],
                 # Two daemons on one RWO working directory race on plugin venvs; stop first.
                 strategy="Recreate" if shared_rwo else "RollingUpdate",
-                depends_on=args.depends_on,
             ),
         )
         self.deployment = deployed.deployment

@@ -130,7 +130,7 @@ _MISSING = {
 }
 
 
-def _missing(root: type[BaseModel], loc: Sequence[str | int]) -> str:
+def _missing(loc: Sequence[str | int]) -> str:
     path = ".".join(str(p) for p in loc if isinstance(p, str))
     if path in _MISSING:
         return _MISSING[path]
@@ -157,7 +157,7 @@ def format_validation_error(
             keys = allowed_keys(root, loc[:-1]) + (list(extra_top_level) if len(loc) == 1 else [])
             lines.append(f"{key_path(loc)}: unknown key (expected one of: {', '.join(keys)})")
         elif error["type"] == "missing":
-            lines.append(f"{key_path(loc)}: is missing (expected {_missing(root, loc)})")
+            lines.append(f"{key_path(loc)}: is missing (expected {_missing(loc)})")
         else:
             lines.append(problem(loc, error.get("input"), _expected(error)))
     return lines

@@ -8,23 +8,18 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_kubernetes as k8s
 
-from components.catalog import Entry, Resources
+from components.catalog import Entry
 from components.kube import ContainerSpec
-from components.versions import image_tag
-from components.workload import StatefulArgs, StatefulDeployed, deploy_stateful
+from components.workload import Placement, StatefulArgs, StatefulDeployed, deploy_stateful
 
 DATA_VOLUME = "data"
 
 
 @dataclass(kw_only=True)
-class StoreArgs:
-    namespace: pulumi.Input[str]
-    instance: str
+class StoreArgs(Placement):
     labels: Mapping[str, str]
-    image: str
     storage_size: str
     storage_class: str | None
-    resources: Resources
 
 
 def deploy_store(
@@ -43,9 +38,7 @@ def deploy_store(
             entry=entry,
             namespace=args.namespace,
             instance=args.instance,
-            version=image_tag(args.image),
             container=container,
-            security=container.security,
             data_volume=DATA_VOLUME,
             storage_size=args.storage_size,
             storage_class=args.storage_class,

@@ -11,18 +11,17 @@ config and resolves upstream Service names at startup, so an in-place edit would
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import pulumi
 import pulumi_kubernetes as k8s
 
-from components.catalog import CATALOG, ROUTER_SERVICE_PORT, Resources
+from components.catalog import CATALOG, ROUTER_SERVICE_PORT
 from components.kube import ContainerSpec, SecurityProfile, empty_dir, http_probe, mount, object_meta
 from components.net.nginx_conf import HEALTH_PATH, render_nginx_conf
 from components.routing import routes
-from components.versions import image_tag
-from components.workload import WorkloadArgs, deploy
+from components.workload import ServiceInputs, WorkloadArgs, deploy
 
 ENTRY = CATALOG["router"]
 CONFIG_KEY = "nginx.conf"
@@ -36,19 +35,14 @@ SECURITY = SecurityProfile(run_as_user=101, run_as_group=101, fs_group=101)
 COMMAND = ("nginx", "-c", f"{CONFIG_DIR}/{CONFIG_KEY}", "-g", "daemon off;")
 
 
-@dataclass
-class RouterArgs:
-    namespace: pulumi.Input[str]
-    instance: str
+@dataclass(kw_only=True)
+class RouterArgs(ServiceInputs):
+    """``depends_on`` holds the Services nginx proxies to: it resolves their names once, at
+    start, and exits if one is missing, so the Deployment must not be created before them."""
+
     labels: Mapping[str, str]
-    image: str
-    replicas: int
-    resources: Resources
     service_type: str = "ClusterIP"
     collaboration: bool = True
-    # The Services nginx proxies to: it resolves their names once, at start, and exits if one is
-    # missing, so the Deployment must not be created before them.
-    upstreams: Sequence[pulumi.Resource] = ()
 
 
 class Router(pulumi.ComponentResource):
@@ -79,15 +73,10 @@ class Router(pulumi.ComponentResource):
         deployed = deploy(
             self,
             name,
-            WorkloadArgs(
-                entry=ENTRY,
-                namespace=args.namespace,
-                instance=args.instance,
-                version=image_tag(args.image),
-                containers=[container],
-                security=SECURITY,
-                replicas=args.replicas,
-                depends_on=args.upstreams,
+            WorkloadArgs.of(
+                ENTRY,
+                args,
+                [container],
                 volumes=[
                     k8s.core.v1.VolumeArgs(
                         name="config",

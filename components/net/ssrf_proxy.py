@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_kubernetes as k8s
 
-from components.catalog import CATALOG, Entry, Resources
+from components.catalog import CATALOG, Entry
 from components.kube import ContainerSpec, SecurityProfile, empty_dir, mount, object_meta, tcp_probe
 from components.net.squid_conf import (
     CONFIG_DIR,
@@ -38,8 +38,7 @@ from components.net.squid_conf import (
     SHUTDOWN_LIFETIME_SECONDS,
     render_ssrf_proxy_conf,
 )
-from components.versions import image_tag
-from components.workload import Deployed, WorkloadArgs, deploy
+from components.workload import Deployed, ServiceInputs, WorkloadArgs, deploy
 
 core = k8s.core.v1
 
@@ -63,14 +62,9 @@ class ProxyDeployment:
         return self.deployed.service
 
 
-@dataclass
-class SquidArgs:
-    namespace: pulumi.Input[str]
-    instance: str
+@dataclass(kw_only=True)
+class SquidArgs(ServiceInputs):
     labels: Mapping[str, str]
-    image: str
-    replicas: int
-    resources: Resources
 
 
 def deploy_squid(
@@ -107,14 +101,10 @@ def deploy_squid(
     deployed = deploy(
         parent,
         name,
-        WorkloadArgs(
-            entry=entry,
-            namespace=args.namespace,
-            instance=args.instance,
-            version=image_tag(args.image),
-            containers=[container],
-            security=SECURITY,
-            replicas=args.replicas,
+        WorkloadArgs.of(
+            entry,
+            args,
+            [container],
             volumes=[
                 core.VolumeArgs(
                     name="config", config_map=core.ConfigMapVolumeSourceArgs(name=config_map.metadata.name)
@@ -130,7 +120,7 @@ def deploy_squid(
     return ProxyDeployment(config_map=config_map, deployed=deployed)
 
 
-@dataclass
+@dataclass(kw_only=True)
 class SsrfProxyArgs(SquidArgs):
     allow_private_ips: Sequence[str] = field(default_factory=list)
     allow_private_domains: Sequence[str] = field(default_factory=list)
