@@ -28,13 +28,7 @@ class SecretRef:
     key: str
 
 
-@dataclass(frozen=True)
-class ConfigRef:
-    config_map_name: pulumi.Input[str]
-    key: str
-
-
-EnvValue = pulumi.Input[str] | SecretRef | ConfigRef
+EnvValue = pulumi.Input[str] | SecretRef
 EnvMap = Mapping[str, EnvValue]
 
 
@@ -85,11 +79,6 @@ def env_vars(env: EnvMap) -> list[core.EnvVarArgs]:
         if isinstance(value, SecretRef):
             source = core.EnvVarSourceArgs(
                 secret_key_ref=core.SecretKeySelectorArgs(name=value.secret_name, key=value.key)
-            )
-            out.append(core.EnvVarArgs(name=name, value_from=source))
-        elif isinstance(value, ConfigRef):
-            source = core.EnvVarSourceArgs(
-                config_map_key_ref=core.ConfigMapKeySelectorArgs(name=value.config_map_name, key=value.key)
             )
             out.append(core.EnvVarArgs(name=name, value_from=source))
         else:
