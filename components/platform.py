@@ -29,9 +29,10 @@ from components.app.storage import SharedStorage, SharedStorageArgs
 from components.app.web import Web
 from components.app.worker import Worker
 from components.app.worker_beat import WorkerBeat
-from components.catalog import CATALOG, PREFIX, ROUTER_SERVICE_PORT, Amounts, Resources, ServiceKey
+from components.catalog import CATALOG, PREFIX, ROUTER_SERVICE_PORT, Resources, ServiceKey
 from components.config.loader import StackSettings
 from components.config.models import StackConfig
+from components.config.resources import effective_resources
 from components.core.connections import Connections, ConnectionsArgs
 from components.core.credentials import Credentials, CredentialsArgs
 from components.data.endpoints import DataStores
@@ -48,15 +49,7 @@ from components.versions import DifyRelease, ImageKey, image
 
 def resources_for(config: StackConfig, key: ServiceKey) -> Resources:
     """Catalogue defaults with the stack's ``dify:resources.<service>`` override applied."""
-    entry = CATALOG[key]
-    override = config.resources.get(entry.config_key)  # type: ignore[call-overload]
-    if override is None:
-        return entry.resources
-    base = entry.resources
-    return Resources(
-        requests=Amounts(override.requests.cpu or base.requests.cpu, override.requests.memory or base.requests.memory),
-        limits=Amounts(override.limits.cpu or base.limits.cpu, override.limits.memory or base.limits.memory),
-    )
+    return effective_resources(config, CATALOG[key].config_key)
 
 
 @dataclass

@@ -153,28 +153,49 @@ def test_service_ports(dev: Recording, name: str) -> None:
     assert ports == SERVICE_PORTS[name]
 
 
+# (handler, target) per probe: httpGet → path on the named port "http", tcpSocket → port name.
+# api/api_websocket liveness is TCP on purpose: /health queues behind long SSE streams on a busy
+# gevent worker, and liveness must not restart a busy pod (issue #5, defect 6).
 PROBES = {
-    "dify-api": ("httpGet", "/health"),
-    "dify-api-websocket": ("httpGet", "/health"),
-    "dify-plugin-daemon": ("httpGet", "/health/check"),
-    "dify-sandbox": ("httpGet", "/health"),
-    "dify-local-sandbox": ("httpGet", "/healthz"),
-    "dify-web": ("tcpSocket", None),
-    "dify-worker": ("exec", None),
-    "dify-router": ("httpGet", "/healthz"),
+    "dify-api": {"readinessProbe": ("httpGet", "/health"), "livenessProbe": ("tcpSocket", "http")},
+    "dify-api-websocket": {"readinessProbe": ("httpGet", "/health"), "livenessProbe": ("tcpSocket", "http")},
+    "dify-plugin-daemon": {
+        "readinessProbe": ("httpGet", "/health/check"),
+        "livenessProbe": ("httpGet", "/health/check"),
+    },
+    "dify-sandbox": {"readinessProbe": ("httpGet", "/health"), "livenessProbe": ("httpGet", "/health")},
+    "dify-local-sandbox": {"readinessProbe": ("httpGet", "/healthz"), "livenessProbe": ("httpGet", "/healthz")},
+    "dify-web": {"readinessProbe": ("tcpSocket", "http"), "livenessProbe": ("tcpSocket", "http")},
+    "dify-worker": {"readinessProbe": ("exec", None), "livenessProbe": ("exec", None)},
+    "dify-router": {"readinessProbe": ("httpGet", "/healthz"), "livenessProbe": ("httpGet", "/healthz")},
 }
 
 
 @pytest.mark.parametrize("name", sorted(PROBES))
 def test_probes_target_real_health_endpoints(dev: Recording, name: str) -> None:
     main = container(find(objects(dev), "Deployment", name))
-    handler, path = PROBES[name]
-    for probe in ("readinessProbe", "livenessProbe"):
-        assert handler in main[probe]
-        if path:
-            assert main[probe][handler]["path"] == path
-    if handler == "exec":
+    for probe, (handler, target) in PROBES[name].items():
+        assert set(main[probe]) & {"httpGet", "tcpSocket", "exec", "grpc"} == {handler}, probe
+        if handler == "httpGet":
+            assert main[probe]["httpGet"] == {"path": target, "port": "http"}, probe
+        if handler == "tcpSocket":
+            assert main[probe]["tcpSocket"] == {"port": target}, probe
+    if name == "dify-worker":
         assert 'inspect ping -d "celery@${HOSTNAME}"' in main["readinessProbe"]["exec"]["command"][-1]
+
+
+def test_busy_api_pod_is_not_restarted_by_liveness(dev: Recording) -> None:
+    api = container(find(objects(dev), "Deployment", "dify-api"))
+    # 50 concurrent requests per gevent worker (upstream's 10 fills with ten SSE streams).
+    assert env(objects(dev), find(objects(dev), "Deployment", "dify-api"))["SERVER_WORKER_CONNECTIONS"] == "50"
+    assert api["livenessProbe"] == {
+        "tcpSocket": {"port": "http"},
+        "periodSeconds": 20,
+        "timeoutSeconds": 5,
+        "failureThreshold": 3,
+    }
+    assert api["startupProbe"]["httpGet"] == {"path": "/health", "port": "http"}
+    assert api["startupProbe"]["periodSeconds"] * api["startupProbe"]["failureThreshold"] == 300
 
 
 RELAXED = {"dify-sandbox", "dify-plugin-daemon"}
@@ -204,6 +225,8 @@ def test_pod_hardening(dev: Recording) -> None:
         "CHOWN",
         "DAC_OVERRIDE",
         "FOWNER",
+        # The root parent kills timed-out snippets running under pool uids (issue #5, defect 3).
+        "KILL",
     }
     assert not any(m["mountPath"] == "/conf" for m in sandbox.get("volumeMounts", []))
 
@@ -246,3 +269,37 @@ def test_replicated_deployments_spread_softly_single_ones_do_not(prod: Recording
     assert {c["whenUnsatisfiable"] for c in constraints} == {"ScheduleAnyway"}
     assert constraints[0]["labelSelector"]["matchLabels"]["app.kubernetes.io/component"] == "api"
     assert "topologySpreadConstraints" not in pod_spec(find(objects(dev), "Deployment", "dify-api"))
+
+
+def test_plugin_debugging_defaults_to_port_forward_and_advertises_localhost(dev: Recording) -> None:
+    objs = objects(dev)
+    for name in ("dify-api", "dify-worker"):
+        values = env(objs, find(objs, "Deployment", name))
+        assert (values["PLUGIN_REMOTE_INSTALL_HOST"], values["PLUGIN_REMOTE_INSTALL_PORT"]) == ("localhost", "5003")
+    assert [s["metadata"]["name"] for s in kinds(objs, "Service") if s["metadata"]["name"] == "dify-plugin-debug"] == []
+
+
+@pytest.mark.parametrize(
+    ("setting", "service_port", "node_port", "advertised_port"),
+    [
+        ({"expose": "LoadBalancer", "host": "debug.example.com"}, 5003, None, "5003"),
+        ({"expose": "LoadBalancer", "host": "debug.example.com", "port": 15003}, 15003, None, "15003"),
+        ({"expose": "NodePort", "host": "debug.example.com", "port": 30503}, 5003, 30503, "30503"),
+    ],
+)
+def test_plugin_debugging_service_publishes_only_the_debug_port(
+    setting: dict[str, object], service_port: int, node_port: int | None, advertised_port: str
+) -> None:
+    objs = objects(synth_with("dev", pluginDebugging=setting))
+    service = find(objs, "Service", "dify-plugin-debug")
+    assert service["spec"]["type"] == setting["expose"]
+    port = {"name": "plugin-debug", "port": service_port, "targetPort": "plugin-debug", "protocol": "TCP"}
+    if node_port is not None:
+        port["nodePort"] = node_port
+    assert service["spec"]["ports"] == [port]
+    assert service["spec"]["selector"]["app.kubernetes.io/component"] == "plugin-daemon"
+    values = env(objs, find(objs, "Deployment", "dify-api"))
+    assert (values["PLUGIN_REMOTE_INSTALL_HOST"], values["PLUGIN_REMOTE_INSTALL_PORT"]) == (
+        "debug.example.com",
+        advertised_port,
+    )

@@ -35,7 +35,7 @@ DOMAIN = "a domain or suffix such as .svc.cluster.local or models.internal"
 BEAT = "exactly 1: celery beat is a singleton; two would enqueue every periodic task twice"
 TOP_KEYS = (
     "environment, host, scheme, namespace, versions, imageRegistry, kubernetes, replicas, resources, "
-    "features, ingress, router, ssrfProxy, persistence, mail, app, "
+    "features, ingress, router, pluginDebugging, ssrfProxy, persistence, mail, app, "
     "smtpPassword, resendApiKey, sendgridApiKey, sentryDsn"
 )
 REPLICA_KEYS = (
@@ -119,6 +119,35 @@ CASES = [
     Case("memory-request-above-limit",
          {"dify:resources": obj({"worker": {"requests": {"memory": "2Gi"}, "limits": {"memory": "1Gi"}}})},
          'dify:resources.worker.requests.memory: "2Gi" is not allowed (expected at most limits.memory 1Gi)'),
+    # Only one side overridden: compared with the catalogue default on the other (api: 2Gi / 2 cpu
+    # limits, 768Mi / 200m requests), which is what the API server would reject.
+    Case("memory-request-above-default-limit",
+         {"dify:resources": obj({"api": {"requests": {"memory": "4Gi"}}})},
+         'dify:resources.api.requests.memory: "4Gi" is not allowed (expected at most limits.memory 2Gi (the default))'),
+    Case("cpu-request-above-default-limit",
+         {"dify:resources": obj({"worker": {"requests": {"cpu": "3"}}})},
+         'dify:resources.worker.requests.cpu: "3" is not allowed (expected at most limits.cpu 2 (the default))'),
+    Case("memory-limit-below-default-request",
+         {"dify:resources": obj({"api": {"limits": {"memory": "512Mi"}}})},
+         'dify:resources.api.limits.memory: "512Mi" is not allowed (expected at least requests.memory 768Mi (the default))'),
+    Case("cpu-limit-below-default-request",
+         {"dify:resources": obj({"postgres": {"limits": {"cpu": "100m"}}})},
+         'dify:resources.postgres.limits.cpu: "100m" is not allowed (expected at least requests.cpu 250m (the default))'),
+    # pluginDebugging: never advertise an address that cannot be reached
+    Case("plugin-debugging-service-without-host", {"dify:pluginDebugging": obj({"expose": "LoadBalancer"})},
+         "dify:pluginDebugging.host: is missing (expected the address clients dial when expose is LoadBalancer)"),
+    Case("plugin-debugging-nodeport-without-port",
+         {"dify:pluginDebugging": obj({"expose": "NodePort", "host": "node1.example.com"})},
+         "dify:pluginDebugging.port: is missing (expected a nodePort from 30000 to 32767 when expose is NodePort)"),
+    Case("plugin-debugging-nodeport-out-of-range",
+         {"dify:pluginDebugging": obj({"expose": "NodePort", "host": "node1.example.com", "port": 5003})},
+         "dify:pluginDebugging.port: 5003 is not allowed (expected a nodePort from 30000 to 32767 when expose is NodePort)"),
+    Case("plugin-debugging-host-with-port-forward", {"dify:pluginDebugging": obj({"host": "dify.example.com"})},
+         'dify:pluginDebugging.host: "dify.example.com" is not allowed (expected unset when expose is port-forward)'),
+    Case("plugin-debugging-port-with-port-forward", {"dify:pluginDebugging": obj({"port": 5003})},
+         "dify:pluginDebugging.port: 5003 is not allowed (expected unset when expose is port-forward)"),
+    Case("plugin-debugging-unknown-mode", {"dify:pluginDebugging": obj({"expose": "Ingress"})},
+         'dify:pluginDebugging.expose: "Ingress" is not allowed (expected "port-forward", "LoadBalancer" or "NodePort")'),
     # scheme, namespace, environment, host
     Case("scheme-ftp", {"dify:scheme": "ftp"},
          'dify:scheme: "ftp" is not allowed (expected "http" or "https")'),
@@ -131,6 +160,10 @@ CASES = [
     Case("namespace-number", {"dify:namespace": 5}, "dify:namespace: 5 is not allowed (expected a string)"),
     Case("environment-capitalised", {"dify:environment": "Production"},
          f'dify:environment: "Production" is not allowed (expected {ENVIRONMENT})'),
+    # 21 characters: one over the bound that keeps "dify-<environment>" (the instance label and
+    # name prefix) far inside the 63-character label limit.
+    Case("environment-too-long", {"dify:environment": "e" * 21},
+         f'dify:environment: "{"e" * 21}" is not allowed (expected {ENVIRONMENT})'),
     Case("environment-missing", {"dify:environment": None},
          "dify:environment: is missing (expected a short lower-case name such as dev, staging or prod)"),
     Case("host-with-path", {"dify:host": "dify.example.com/app"},

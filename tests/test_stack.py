@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -147,3 +148,22 @@ def test_two_synths_write_byte_identical_files(tmp_path: Path) -> None:
         assert path.read_bytes() == twin.read_bytes(), path.name
     first = next(yaml.safe_load_all((tmp_path / "a" / "manifests" / "api.yaml").read_text()))
     assert list(first)[:3] == ["apiVersion", "kind", "metadata"]
+
+
+def test_longest_environment_name_keeps_every_label_valid() -> None:
+    # dify:environment admits 20 characters; "dify-" + 20 = 25 stays far inside the 63-character
+    # label limit, and every label value on every object must still be a valid label value.
+    from tests.conftest import synth_with
+
+    longest = "e" * 20
+    objs = objects(synth_with("dev", environment=longest))
+    label_value = re.compile(r"(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?")
+    seen = 0
+    for obj in objs:
+        for where in (obj["metadata"], obj.get("spec", {}).get("template", {}).get("metadata", {})):
+            for key, value in (where.get("labels") or {}).items():
+                assert len(value) <= 63 and label_value.fullmatch(value), (obj["metadata"]["name"], key, value)
+                seen += 1
+    deployment = find(objs, "Deployment", "dify-api")
+    assert deployment["metadata"]["labels"]["app.kubernetes.io/instance"] == "dify-eeeeeeeeeeeeeeeeeeee"
+    assert seen > 100

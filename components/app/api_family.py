@@ -16,7 +16,7 @@ import pulumi_kubernetes as k8s
 
 from components.app.env import STORAGE_PATH, AppContext, Mode, api_family_env
 from components.catalog import Entry, Port, Resources
-from components.kube import ContainerSpec, SecurityProfile, empty_dir, http_probe, mount, startup
+from components.kube import ContainerSpec, SecurityProfile, empty_dir, http_probe, mount, startup, tcp_probe
 from components.workload import Deployed, ServiceInputs, WorkloadArgs, deploy
 
 core = k8s.core.v1
@@ -26,6 +26,7 @@ meta = k8s.meta.v1
 SECURITY = SecurityProfile(run_as_user=1001, run_as_group=1001, fs_group=1001)
 
 STORAGE_VOLUME = "app-storage"
+SCRATCH_STORAGE_VOLUME = "storage-root"
 # Pods that mount the shared app storage carry this label; with a ReadWriteOnce claim they must
 # all land on one node, which pod affinity on it enforces.
 STORAGE_GROUP_LABEL = {"dify-pulumi/storage-group": "app-storage"}
@@ -69,9 +70,11 @@ def api_container(
     startup: core.ProbeArgs | None = None,
     command: Sequence[str] | None = None,
 ) -> ContainerSpec:
-    mounts = [mount("tmp", "/tmp")]
-    if with_storage:
-        mounts.append(mount(STORAGE_VOLUME, STORAGE_PATH))
+    # Every api-image process runs create_app() (the entrypoint's `flask upgrade-db` and
+    # `celery -A app.celery` included), whose storage extension mkdirs the OpenDAL fs root at
+    # start: the root must be writable in every mode. Processes that serve files get the shared
+    # claim; the others (migration, beat) only need the mkdir to succeed, so a scratch emptyDir.
+    mounts = [mount("tmp", "/tmp"), mount(STORAGE_VOLUME if with_storage else SCRATCH_STORAGE_VOLUME, STORAGE_PATH)]
     return ContainerSpec(
         name={"websocket": "api-websocket", "beat": "worker-beat"}.get(mode, mode),
         image=image,
@@ -88,10 +91,13 @@ def api_container(
 
 
 def api_volumes(claim_name: pulumi.Input[str] | None, tmp_size: str = "1Gi") -> list[core.VolumeArgs]:
+    """/tmp, plus the storage root: the shared claim, or without one the scratch emptyDir."""
     # Document extraction and uploads stage files in /tmp, hence the larger default.
     volumes = [empty_dir("tmp", tmp_size)]
     if claim_name is not None:
         volumes.append(storage_volume(claim_name))
+    else:
+        volumes.append(empty_dir(SCRATCH_STORAGE_VOLUME, "64Mi"))
     return volumes
 
 
@@ -137,7 +143,13 @@ class ApiServer(pulumi.ComponentResource):
         self, token: str, name: str, entry: Entry, mode: Mode, args: ApiFamilyArgs, opts: pulumi.ResourceOptions | None
     ) -> None:
         super().__init__(token, name, None, opts)
-        # The Flask app serves /health in both modes (the Socket.IO server wraps it).
+        # The Flask app serves /health in both modes (the Socket.IO server wraps it). A gevent
+        # worker serves at most SERVER_WORKER_CONNECTIONS requests at once and each SSE stream
+        # holds one for its whole run, so /health can queue behind long streams on a busy pod.
+        # Readiness may say so (the pod leaves the endpoints until a slot frees), but liveness
+        # must not restart a pod for being busy: it checks the listener over TCP, which the
+        # kernel's backlog accepts even when every greenlet is taken. A wedged worker is gunicorn's
+        # to kill (its arbiter restarts a worker whose heartbeat stops for GUNICORN_TIMEOUT).
         ready = http_probe("/health", period=10, timeout=5)
         container = api_container(
             args.ctx,
@@ -146,7 +158,7 @@ class ApiServer(pulumi.ComponentResource):
             resources=args.resources,
             ports=entry.ports,
             readiness=ready,
-            liveness=http_probe("/health", period=20, timeout=5, failures=6),
+            liveness=tcp_probe("http", period=20, timeout=5, failures=3),
             # Imports and extension init take tens of seconds on a cold node.
             startup=startup(ready, budget_seconds=300),
         )

@@ -20,6 +20,9 @@ Mode = Literal["api", "websocket", "worker", "beat", "migration"]
 
 MARKETPLACE_URL = "https://marketplace.dify.ai"
 STORAGE_PATH = "/app/api/storage"
+# Upstream compose's value on api, worker and plugin_daemon alike: the api's own default (15 MB)
+# would refuse packages between 15 and 50 MB that the daemon accepts.
+PLUGIN_PACKAGE_MAX_BYTES = "52428800"
 
 
 @dataclass(frozen=True)
@@ -84,9 +87,24 @@ def _redis(ctx: AppContext) -> dict[str, EnvValue]:
     }
 
 
+def plugin_debugging_address(config: StackConfig) -> tuple[str, int]:
+    """The host:port the api shows plugin developers for remote debugging.
+
+    Port 5003 is on a ClusterIP Service only, unless ``pluginDebugging.expose`` publishes it: the
+    default advertises localhost:5003, which is what `kubectl port-forward svc/dify-plugin-daemon
+    5003` gives the developer (README), never a public host where nothing listens.
+    """
+    debugging = config.plugin_debugging
+    container_port = CATALOG["plugin-daemon"].port("plugin-debug")
+    if debugging.expose == "port-forward" or debugging.host is None:
+        return "localhost", container_port
+    return debugging.host, debugging.port or container_port
+
+
 def _services(ctx: AppContext) -> dict[str, EnvValue]:
     vector = ctx.stores.vector
     creds = ctx.credentials
+    debug_host, debug_port = plugin_debugging_address(ctx.config)
     env: dict[str, EnvValue] = {
         "STORAGE_TYPE": "opendal",
         "OPENDAL_SCHEME": "fs",
@@ -102,8 +120,9 @@ def _services(ctx: AppContext) -> dict[str, EnvValue]:
         "PLUGIN_DAEMON_URL": CATALOG["plugin-daemon"].url(),
         "PLUGIN_DAEMON_KEY": creds["plugin-daemon-key"],
         "INNER_API_KEY_FOR_PLUGIN": creds["inner-api-key"],
-        "PLUGIN_REMOTE_INSTALL_HOST": ctx.config.host.split(":")[0],
-        "PLUGIN_REMOTE_INSTALL_PORT": str(CATALOG["plugin-daemon"].port("plugin-debug")),
+        "PLUGIN_MAX_PACKAGE_SIZE": PLUGIN_PACKAGE_MAX_BYTES,
+        "PLUGIN_REMOTE_INSTALL_HOST": debug_host,
+        "PLUGIN_REMOTE_INSTALL_PORT": str(debug_port),
         "MARKETPLACE_ENABLED": _bool(ctx.config.app.marketplace_enabled),
         "MARKETPLACE_API_URL": MARKETPLACE_URL,
         "ENABLE_COLLABORATION_MODE": _bool(ctx.config.features.collaboration),
@@ -146,7 +165,8 @@ def _process(ctx: AppContext, mode: Mode) -> dict[str, str]:
         return {
             "SERVER_WORKER_AMOUNT": str(app.server_worker_amount),
             "SERVER_WORKER_CLASS": "gevent",
-            "SERVER_WORKER_CONNECTIONS": "10",
+            # Upstream's 10 lets ten long SSE streams fill a worker; see ApiServer's probes.
+            "SERVER_WORKER_CONNECTIONS": str(app.server_worker_connections),
             "GUNICORN_TIMEOUT": "360",
         }
     if mode == "websocket":

@@ -13,7 +13,8 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from components.app.args import AppServiceArgs
-from components.catalog import CATALOG
+from components.app.env import PLUGIN_PACKAGE_MAX_BYTES
+from components.catalog import CATALOG, PREFIX
 from components.kube import (
     SKIP_AWAIT,
     ContainerSpec,
@@ -24,12 +25,14 @@ from components.kube import (
     labels,
     mount,
     object_meta,
+    selector,
     startup,
 )
 from components.versions import image_tag
 from components.workload import WorkloadArgs, deploy
 
 ENTRY = CATALOG["plugin-daemon"]
+DEBUG_SERVICE_NAME = f"{PREFIX}-plugin-debug"
 STORAGE_ROOT = "/app/storage"
 
 # The image has no USER and runs as root; plugin runtimes install packages with uv/pip and write
@@ -81,7 +84,7 @@ def plugin_daemon_env(args: AppServiceArgs) -> dict[str, EnvValue]:
         "PLUGIN_INSTALLED_PATH": "plugin",
         "PLUGIN_PACKAGE_CACHE_PATH": "plugin_packages",
         "PLUGIN_MEDIA_CACHE_PATH": "assets",
-        "MAX_PLUGIN_PACKAGE_SIZE": "52428800",
+        "MAX_PLUGIN_PACKAGE_SIZE": PLUGIN_PACKAGE_MAX_BYTES,
         "PYTHON_ENV_INIT_TIMEOUT": "120",
         "PLUGIN_MAX_EXECUTION_TIMEOUT": "600",
         "FORCE_VERIFYING_SIGNATURE": "true",
@@ -141,4 +144,32 @@ class PluginDaemon(pulumi.ComponentResource):
         )
         self.deployment = deployed.deployment
         self.service = deployed.service
+        self.debug_service = self._debug_service(name, args, labels(ENTRY.key, args.instance, version))
         self.register_outputs({"url": ENTRY.url()})
+
+    def _debug_service(
+        self, name: str, args: PluginDaemonArgs, object_labels: dict[str, str]
+    ) -> k8s.core.v1.Service | None:
+        """Publishes only the remote-debugging port, when ``pluginDebugging.expose`` asks for it."""
+        debugging = args.ctx.config.plugin_debugging
+        if debugging.expose == "port-forward":
+            return None
+        node_port = debugging.port if debugging.expose == "NodePort" else None
+        return k8s.core.v1.Service(
+            f"{name}-debug-service",
+            metadata=object_meta(DEBUG_SERVICE_NAME, args.namespace, object_labels),
+            spec=k8s.core.v1.ServiceSpecArgs(
+                type=debugging.expose,
+                selector=selector(ENTRY.key, args.instance),
+                ports=[
+                    k8s.core.v1.ServicePortArgs(
+                        name="plugin-debug",
+                        port=debugging.port if node_port is None and debugging.port else ENTRY.port("plugin-debug"),
+                        node_port=node_port,
+                        target_port="plugin-debug",
+                        protocol="TCP",
+                    )
+                ],
+            ),
+            opts=pulumi.ResourceOptions(parent=self),
+        )

@@ -19,12 +19,14 @@ ENTRY = CATALOG["sandbox"]
 # unpacks Node into /opt; per run it chroots, installs seccomp and setuid()s to uid 65537. That
 # needs root with exactly these capabilities and a writable root filesystem; every other
 # capability is dropped and privilege escalation stays off (the code sets no_new_privs itself).
+# KILL: on timeout the root parent signals the snippet, which runs under another uid; without
+# CAP_KILL that kill fails silently and the worker slot stays taken for good.
 SECURITY = SecurityProfile(
     run_as_user=0,
     run_as_group=0,
     run_as_non_root=False,
     read_only_root_filesystem=False,
-    add_capabilities=("SYS_CHROOT", "SETUID", "SETGID", "CHOWN", "DAC_OVERRIDE", "FOWNER"),
+    add_capabilities=("SYS_CHROOT", "SETUID", "SETGID", "CHOWN", "DAC_OVERRIDE", "FOWNER", "KILL"),
     reason="dify-sandbox chroots and drops to uid 65537 per execution and edits /etc/passwd at start",
 )
 

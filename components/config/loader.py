@@ -19,6 +19,7 @@ from pydantic import BaseModel, ValidationError
 
 from components.config.errors import NAMESPACE, ConfigError, format_validation_error, key_path, problem
 from components.config.models import StackConfig
+from components.config.resources import effective_resources
 from components.config.types import cpu_millis, memory_bytes
 
 
@@ -77,15 +78,68 @@ def _decode(key: str, value: Any, problems: list[str]) -> Any:
 def _resource_problems(config: StackConfig) -> list[str]:
     problems = []
     for service, override in config.resources.items():
+        effective = effective_resources(config, service)
         pairs = (
-            ("cpu", override.requests.cpu, override.limits.cpu, cpu_millis),
-            ("memory", override.requests.memory, override.limits.memory, memory_bytes),
+            (
+                "cpu",
+                override.requests.cpu,
+                override.limits.cpu,
+                effective.requests.cpu,
+                effective.limits.cpu,
+                cpu_millis,
+            ),
+            (
+                "memory",
+                override.requests.memory,
+                override.limits.memory,
+                effective.requests.memory,
+                effective.limits.memory,
+                memory_bytes,
+            ),
         )
-        for name, request, limit, measure in pairs:
-            if request and limit and measure(request) > measure(limit):
+        for name, own_request, own_limit, request, limit, measure in pairs:
+            if measure(request) <= measure(limit):
+                continue
+            # Name the key the user set; a default on the other side is said to be one.
+            if own_request:
+                origin = "" if own_limit else " (the default)"
                 problems.append(
-                    problem(["resources", service, "requests", name], request, f"at most limits.{name} {limit}")
+                    problem(["resources", service, "requests", name], request, f"at most limits.{name} {limit}{origin}")
                 )
+            else:
+                problems.append(
+                    problem(
+                        ["resources", service, "limits", name],
+                        limit,
+                        f"at least requests.{name} {request} (the default)",
+                    )
+                )
+    return problems
+
+
+def _plugin_debugging_problems(config: StackConfig) -> list[str]:
+    debugging = config.plugin_debugging
+    if debugging.expose == "port-forward":
+        if debugging.host is not None:
+            return [problem(["pluginDebugging", "host"], debugging.host, "unset when expose is port-forward")]
+        if debugging.port is not None:
+            return [problem(["pluginDebugging", "port"], debugging.port, "unset when expose is port-forward")]
+        return []
+    problems = []
+    if debugging.host is None:
+        problems.append(
+            f"{key_path(['pluginDebugging', 'host'])}: is missing "
+            f"(expected the address clients dial when expose is {debugging.expose})"
+        )
+    if debugging.expose == "NodePort" and (debugging.port is None or not 30000 <= debugging.port <= 32767):
+        problems.append(
+            problem(
+                ["pluginDebugging", "port"], debugging.port, "a nodePort from 30000 to 32767 when expose is NodePort"
+            )
+            if debugging.port is not None
+            else f"{key_path(['pluginDebugging', 'port'])}: is missing "
+            "(expected a nodePort from 30000 to 32767 when expose is NodePort)"
+        )
     return problems
 
 
@@ -104,6 +158,7 @@ def _semantic_problems(config: StackConfig, secret_keys: set[str]) -> list[str]:
                 "1 unless persistence.pluginStorage.accessMode is ReadWriteMany",
             )
         )
+    problems += _plugin_debugging_problems(config)
     mail = config.mail
     if mail is not None:
         if mail.type == "smtp" and mail.smtp is None:

@@ -124,6 +124,15 @@ class RouterSettings(_Model):
     service_type: Literal["ClusterIP", "NodePort", "LoadBalancer"] = "ClusterIP"
 
 
+class PluginDebugging(_Model):
+    """Remote plugin debugging: the api advertises ``host:port`` to plugin developers, so the
+    pair must be one they can actually reach from their machine."""
+
+    expose: Literal["port-forward", "LoadBalancer", "NodePort"] = "port-forward"
+    host: Host | None = None
+    port: Count | None = Field(default=None, ge=1, le=65535)
+
+
 class SsrfProxySettings(_Model):
     allow_private_ips: list[Cidr] = Field(
         default_factory=list, description="Private CIDRs the SSRF proxy may reach (e.g. a model server)."
@@ -189,6 +198,10 @@ class AppSettings(_Model):
     # JSON by default: Kubernetes log pipelines parse it without grok patterns.
     log_output_format: Literal["text", "json"] = "json"
     server_worker_amount: Count = Field(default=1, ge=1, le=32)
+    # Concurrent requests per gevent worker; every streaming (SSE) response holds one for its
+    # whole run. Above the DB pool (sqlalchemyPoolSize + 10 overflow) requests that need the
+    # database queue for a connection instead of for a greenlet.
+    server_worker_connections: Count = Field(default=50, ge=1, le=1000)
     celery_worker_amount: Count = Field(default=4, ge=1, le=64)
     marketplace_enabled: Flag = True
     sqlalchemy_pool_size: Count = Field(default=30, ge=1, le=200)
@@ -216,6 +229,9 @@ class StackConfig(_Model):
     features: Features = Field(default=Features(), description="Optional Dify services.")
     ingress: IngressSettings = Field(default=IngressSettings(), description="Optional Kubernetes Ingress.")
     router: RouterSettings = Field(default=RouterSettings(), description="The in-namespace nginx router.")
+    plugin_debugging: PluginDebugging = Field(
+        default=PluginDebugging(), description="Reaching the plugin daemon's remote-debugging port."
+    )
     ssrf_proxy: SsrfProxySettings = Field(default=SsrfProxySettings(), description="SSRF proxy allow-lists.")
     persistence: Persistence = Field(default=Persistence(), description="Volumes and storage class.")
     mail: MailSettings | None = Field(default=None, description="Outgoing mail (invites, password resets).")

@@ -38,6 +38,14 @@ _NOTE_TREE: dict[str, dict[str, str]] = {
         "(100m bodies, one-hour timeouts, no buffering).",
     },
     "router": {"serviceType": "Type of the dify-router Service (port 80)."},
+    "pluginDebugging": {
+        "expose": (
+            "How plugin developers reach the daemon's remote-debugging port 5003: port-forward "
+            "(advertised as localhost:5003), or a LoadBalancer/NodePort Service dify-plugin-debug."
+        ),
+        "host": "Address debugging clients dial (the load balancer's or a node's); required unless port-forward.",
+        "port": "Port clients dial: the LoadBalancer port (default 5003) or the nodePort (30000-32767, required).",
+    },
     "persistence": {
         "appStorage": "Volume shared by api, api_websocket and worker (uploads and the keys that "
         "encrypt provider credentials): back it up.",
@@ -73,6 +81,9 @@ _NOTE_TREE: dict[str, dict[str, str]] = {
         "logLevel": "LOG_LEVEL of the api-image services.",
         "logOutputFormat": "LOG_OUTPUT_FORMAT of the api-image services; json suits log pipelines.",
         "serverWorkerAmount": "Gunicorn worker processes per api pod (SERVER_WORKER_AMOUNT).",
+        "serverWorkerConnections": (
+            "Concurrent requests per gevent worker (SERVER_WORKER_CONNECTIONS); each streaming response holds one."
+        ),
         "celeryWorkerAmount": "Celery concurrency per worker pod (CELERY_WORKER_AMOUNT).",
         "marketplaceEnabled": "Offer plugins from the Dify Marketplace (MARKETPLACE_ENABLED).",
         "sqlalchemyPoolSize": "Database connection pool size per process (SQLALCHEMY_POOL_SIZE).",
