@@ -1,0 +1,121 @@
+"""Compose parity: every variable upstream's compose sets for a Dify container is decided, and the
+rendered stacks keep those decisions (components/parity/).
+
+The snapshot (components/parity/compose-<tag>.json) is regenerated with tools/compose_env.py on a
+version bump; a new upstream variable then fails ``test_every_upstream_variable_is_decided``
+until the table decides it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from components.parity.model import Differs
+from components.parity.table import (
+    TABLE,
+    WORKLOADS,
+    coverage,
+    load_snapshot,
+    object_name,
+    problems,
+    same_as_upstream,
+)
+from components.versions import DIFY_RELEASE
+from synth.mocks import Recording
+from tests.conftest import objects
+from tests.lookup import container, find
+
+HEADER, SNAPSHOT = load_snapshot()
+
+
+def rendered_env(recording: Recording) -> dict[str, dict[str, str | None]]:
+    """Each compose service's container env as we render it: the literal, or None for valueFrom."""
+    objs = objects(recording, show_secrets=False)
+    envs: dict[str, dict[str, str | None]] = {}
+    for service, (kind, _) in WORKLOADS.items():
+        entries: list[dict[str, Any]] = container(find(objs, kind, object_name(service))).get("env", [])
+        envs[service] = {e["name"]: e.get("value") if "valueFrom" not in e else None for e in entries}
+    return envs
+
+
+@pytest.fixture(scope="module")
+def stacks(dev: Recording, prod: Recording) -> dict[str, dict[str, dict[str, str | None]]]:
+    return {"dev": rendered_env(dev), "prod": rendered_env(prod)}
+
+
+def test_snapshot_is_of_the_pinned_release() -> None:
+    assert (HEADER["upstream"], HEADER["tag"]) == ("langgenius/dify", DIFY_RELEASE.dify)
+    assert HEADER["commit"] == "6f8ed69ee15f9a2e7189ca066275e973d091d1e9"  # git rev-parse 1.16.1^{commit}
+
+
+def test_every_upstream_variable_is_decided() -> None:
+    assert coverage(SNAPSHOT) == []
+
+
+def test_snapshot_facts_the_table_relies_on() -> None:
+    # Literals from docker/docker-compose.yaml and docker/.env.example @ 1.16.1, so a generator bug
+    # cannot make snapshot and table agree by accident.
+    api, websocket, daemon = SNAPSHOT["api"], SNAPSHOT["api_websocket"], SNAPSHOT["plugin_daemon"]
+    assert api["PLUGIN_MAX_PACKAGE_SIZE"] == daemon["MAX_PLUGIN_PACKAGE_SIZE"] == "52428800"
+    assert (api["SERVER_WORKER_CLASS"], websocket["SERVER_WORKER_CLASS"]) == (
+        "gevent",
+        "geventwebsocket.gunicorn.workers.GeventWebSocketWorker",
+    )
+    assert (api["SECRET_KEY"], api["REDIS_KEEPALIVE"], daemon["DB_DATABASE"]) == ("", "true", "dify_plugin")
+    assert SNAPSHOT["agent_backend"]["DIFY_AGENT_REDIS_URL"] == "redis://:difyai123456@redis:6379/2"
+    assert SNAPSHOT["weaviate"]["AUTHENTICATION_ANONYMOUS_ACCESS_ENABLED"] == "true"
+    assert SNAPSHOT["local_sandbox"] == {
+        "HTTP_PROXY": "http://agent_ssrf_proxy:3128",
+        "HTTPS_PROXY": "http://agent_ssrf_proxy:3128",
+        "NO_PROXY": "localhost,127.0.0.1",
+        "SHELLCTL_AUTH_TOKEN": "",
+    }
+    assert len(SNAPSHOT["api"]) == 258
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_rendered_env_keeps_every_decision(stacks: dict[str, Any], stack: str) -> None:
+    found = [line for service in TABLE for line in problems(service, SNAPSHOT[service], stacks[stack][service])]
+    assert found == [], "\n".join(found)
+
+
+def test_every_difference_differs_in_some_stack(stacks: dict[str, Any]) -> None:
+    # A Differs row whose value equals upstream's in every stack has become Same: say so.
+    stale = {
+        service: sorted(
+            set.intersection(*(same_as_upstream(service, SNAPSHOT[service], env[service]) for env in stacks.values()))
+        )
+        for service in TABLE
+    }
+    assert {service: names for service, names in stale.items() if names} == {}
+
+
+def test_reasons_are_one_line() -> None:
+    for service, rows in TABLE.items():
+        for name, verdict in rows.items():
+            reason = getattr(verdict, "reason", "x")
+            assert reason and "\n" not in reason and len(reason) <= 120, (service, name)
+    assert any(isinstance(v, Differs) for v in TABLE["api"].values())
+
+
+def test_generator_resolves_compose_interpolation_as_compose_does() -> None:
+    from tools.compose_env import Interpolator, parse_dotenv, snapshot
+
+    dotenv = parse_dotenv("A=\nB=x\nC=${B:-y},z\n# c\nD=%Y %H # note\n")
+    assert dotenv == {"A": "", "B": "x", "C": "x,z", "D": "%Y %H"}
+    interpolate = Interpolator(dotenv)
+    assert interpolate("${A:-${B:-q}}/${A-set}/$$HOME/${NOPE}") == "x//$HOME/"
+    compose = """
+x-env: &shared
+  env_file: [{path: ./envs/optional.env, required: false}, ./.env]
+services:
+  one:
+    <<: *shared
+    environment: {B: "${A:-fallback}", E: "${NOPE:-${B}}"}
+  two:
+    environment: ["F=1", "B"]
+"""
+    result = snapshot(compose, "A=\nB=x\n", ("one", "two"))
+    assert result == {"one": {"A": "", "B": "fallback", "E": "x"}, "two": {"B": "x", "F": "1"}}
