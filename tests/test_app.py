@@ -233,18 +233,36 @@ def test_pod_hardening(dev: Recording) -> None:
 
 def test_shared_storage_is_shared_and_colocated_when_rwo(dev: Recording) -> None:
     objs = objects(dev)
-    for name in ["dify-api", "dify-api-websocket", "dify-worker"]:
+    for name in ["dify-api", "dify-worker"]:
         spec = pod_spec(find(objs, "Deployment", name))
         claims = {
             v["name"]: v["persistentVolumeClaim"]["claimName"] for v in spec["volumes"] if "persistentVolumeClaim" in v
         }
         assert claims == {"app-storage": "dify-app-storage"}, name
         mounts = {m["name"]: m["mountPath"] for m in spec["containers"][0]["volumeMounts"]}
-        assert mounts["app-storage"] == "/app/api/storage"
+        assert mounts == {"tmp": "/tmp", "app-storage": "/app/api/storage"}, name
         assert spec["affinity"]["podAffinity"]["requiredDuringSchedulingIgnoredDuringExecution"][0]["topologyKey"] == (
             "kubernetes.io/hostname"
         )
-    assert "affinity" not in pod_spec(find(objs, "Deployment", "dify-worker-beat"))
+
+
+@pytest.mark.parametrize("name", ["dify-api-websocket", "dify-worker-beat"])
+def test_processes_that_never_touch_files_get_a_scratch_storage_root(dev: Recording, name: str) -> None:
+    # create_app() mkdirs /app/api/storage in every mode (opendal_storage.py @ 1.16.1); these two
+    # never read or write files, so an emptyDir satisfies it without the claim or its affinity.
+    spec = pod_spec(find(objects(dev), "Deployment", name))
+    assert "affinity" not in spec
+    assert not any("persistentVolumeClaim" in v for v in spec["volumes"])
+    mounts = {m["name"]: m["mountPath"] for m in spec["containers"][0]["volumeMounts"]}
+    assert mounts == {"tmp": "/tmp", "storage-root": "/app/api/storage"}
+    assert {"name": "storage-root", "emptyDir": {"sizeLimit": "64Mi"}} in spec["volumes"]
+
+
+def test_migration_job_gets_a_scratch_storage_root(dev: Recording) -> None:
+    spec = next(j for j in kinds(objects(dev), "Job"))["spec"]["template"]["spec"]
+    mounts = {m["name"]: m["mountPath"] for m in spec["containers"][0]["volumeMounts"]}
+    assert mounts == {"tmp": "/tmp", "storage-root": "/app/api/storage"}
+    assert spec["containers"][0]["securityContext"]["readOnlyRootFilesystem"] is True
 
 
 def test_rwx_storage_drops_the_affinity(prod: Recording) -> None:

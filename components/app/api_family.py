@@ -140,7 +140,15 @@ class ApiServer(pulumi.ComponentResource):
     """An HTTP server of the api image (api or api_websocket): /health probes, Service, PDB."""
 
     def __init__(
-        self, token: str, name: str, entry: Entry, mode: Mode, args: ApiFamilyArgs, opts: pulumi.ResourceOptions | None
+        self,
+        token: str,
+        name: str,
+        entry: Entry,
+        mode: Mode,
+        args: ApiFamilyArgs,
+        opts: pulumi.ResourceOptions | None,
+        *,
+        with_storage: bool = True,
     ) -> None:
         super().__init__(token, name, None, opts)
         # The Flask app serves /health in both modes (the Socket.IO server wraps it). A gevent
@@ -157,12 +165,13 @@ class ApiServer(pulumi.ComponentResource):
             image=args.image,
             resources=args.resources,
             ports=entry.ports,
+            with_storage=with_storage,
             readiness=ready,
             liveness=tcp_probe("http", period=20, timeout=5, failures=3),
             # Imports and extension init take tens of seconds on a cold node.
             startup=startup(ready, budget_seconds=300),
         )
-        deployed = deploy_api_family(self, name, entry, args, container)
+        deployed = deploy_api_family(self, name, entry, args, container, with_storage=with_storage)
         self.deployment = deployed.deployment
         self.service = deployed.service
         self.register_outputs({"url": entry.url()})

@@ -17,4 +17,7 @@ ENTRY = CATALOG["api-websocket"]
 
 class ApiWebsocket(ApiServer):
     def __init__(self, name: str, args: ApiFamilyArgs, opts: pulumi.ResourceOptions | None = None) -> None:
-        super().__init__("dify:app:ApiWebsocket", name, ENTRY, "websocket", args, opts)
+        # Socket.IO relays collaboration events through Redis and never reads uploaded files, as
+        # upstream compose (no volume on api_websocket) says: the scratch storage root, not the
+        # shared claim, so a ReadWriteOnce claim does not pin it to the storage node.
+        super().__init__("dify:app:ApiWebsocket", name, ENTRY, "websocket", args, opts, with_storage=False)

@@ -3,9 +3,10 @@ MODE=migration.
 
 Creates: a ``batch/v1`` Job named after the Dify version. pulumi-kubernetes waits for a Job to
 complete, and every api-image Deployment depends on this component, so nothing serves on an old
-schema and no two pods race for the upstream ``db_upgrade_lock`` (which a loser skips silently).
+schema and no two Deployments race for the upstream ``db_upgrade_lock``.
 A version bump changes the name, so the Job is replaced and runs again; other spec changes also
-replace it (Job templates are immutable).
+replace it (Job templates are immutable). The Job fails unless the database ends at the migration
+heads (``MIGRATE_AND_VERIFY``).
 """
 
 from __future__ import annotations
@@ -23,6 +24,27 @@ from components.kube import labels, object_meta, pod_spec
 from components.versions import image_tag
 
 ENTRY = CATALOG["migration"]
+
+# `flask upgrade-db` takes the Redis lock `db_upgrade_lock` without waiting and, when another
+# holder has it, prints "Database migration skipped" and exits 0 (api/commands/system.py @ 1.16.1).
+# A retry of this Job after an OOM kill or eviction meets the dead pod's lock (TTL 60 s) and would
+# "succeed" without migrating, letting every Deployment roll onto the old schema. So the Job
+# proves its work: the revisions `flask db current` marks "(head)" must be exactly the script
+# heads, else it fails and the Job retries. `flask db …` builds the slim migrations app (no Redis,
+# no storage; api/app.py is_db_command), and Alembic logs go to stderr, so stdout holds only
+# "<rev> (head)" lines. This replaces the entrypoint, whose only other work is exporting
+# LANG/LC_ALL (already set by the image) and PYTHONIOENCODING.
+MIGRATE_AND_VERIFY = """set -euo pipefail
+export PYTHONIOENCODING=utf-8
+flask upgrade-db
+heads=$(flask db heads | grep -oE '^[^ ]+ [(]head[)]' | sort || true)
+current=$(flask db current | grep -oE '^[^ ]+ [(]head[)]' | sort || true)
+if [ -z "$heads" ] || [ "$heads" != "$current" ]; then
+  echo "migration: database is at '${current:-no revision}', expected heads '${heads}'" >&2
+  exit 1
+fi
+echo "migration: database at ${heads}"
+"""
 
 
 def job_name(image: str) -> str:
@@ -47,7 +69,14 @@ class Migration(pulumi.ComponentResource):
         super().__init__("dify:app:Migration", name, None, opts)
         version = image_tag(args.image)
         object_labels = labels(ENTRY.key, args.instance, version)
-        container = api_container(args.ctx, "migration", image=args.image, resources=args.resources, with_storage=False)
+        container = api_container(
+            args.ctx,
+            "migration",
+            image=args.image,
+            resources=args.resources,
+            with_storage=False,
+            command=["/bin/bash", "-c", MIGRATE_AND_VERIFY],
+        )
         self.job = k8s.batch.v1.Job(
             f"{name}-job",
             metadata=object_meta(job_name(args.image), args.namespace, object_labels),

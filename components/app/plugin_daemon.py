@@ -89,6 +89,9 @@ def plugin_daemon_env(args: AppServiceArgs) -> dict[str, EnvValue]:
         "PLUGIN_MAX_EXECUTION_TIMEOUT": "600",
         "FORCE_VERIFYING_SIGNATURE": "true",
         "PROMETHEUS_ENABLED": "true",
+        # Default true: at every start the daemon times pypi.org against two mirrors in China and
+        # silently installs plugin dependencies from the fastest (cmd/server/main.go @ 0.6.3).
+        "PIP_MIRROR_AUTO_DETECT": "false",
     }
 
 

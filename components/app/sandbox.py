@@ -15,19 +15,21 @@ from components.kube import ContainerSpec, EnvValue, SecurityProfile, empty_dir,
 
 ENTRY = CATALOG["sandbox"]
 
-# dify-sandbox isolates user code itself: at start it runs `useradd` (writes /etc/passwd) and
-# unpacks Node into /opt; per run it chroots, installs seccomp and setuid()s to uid 65537. That
-# needs root with exactly these capabilities and a writable root filesystem; every other
-# capability is dropped and privilege escalation stays off (the code sets no_new_privs itself).
-# KILL: on timeout the root parent signals the snippet, which runs under another uid; without
-# CAP_KILL that kill fails silently and the worker slot stays taken for good.
+# dify-sandbox 0.2.15 isolates user code itself (components/images.py has the traced facts): at
+# start the entrypoint unpacks Node into /opt and the server rewrites /var/sandbox; on the first
+# run it appends pool users to /etc/passwd; per run it chowns the script to a pool uid
+# (10000-10999), chroots, installs seccomp and setuid()s. That needs root with exactly these
+# capabilities and a writable root filesystem; every other capability is dropped and privilege
+# escalation stays off (the code sets no_new_privs itself). KILL: on timeout the root parent
+# SIGKILLs the snippet, which runs under a pool uid; without CAP_KILL the kill fails silently
+# and the worker slot stays taken for good.
 SECURITY = SecurityProfile(
     run_as_user=0,
     run_as_group=0,
     run_as_non_root=False,
     read_only_root_filesystem=False,
     add_capabilities=("SYS_CHROOT", "SETUID", "SETGID", "CHOWN", "DAC_OVERRIDE", "FOWNER", "KILL"),
-    reason="dify-sandbox chroots and drops to uid 65537 per execution and edits /etc/passwd at start",
+    reason="dify-sandbox chroots and drops to a pool uid per execution and writes /etc/passwd, /opt, /var/sandbox",
 )
 
 
@@ -56,7 +58,8 @@ class Sandbox(AppService):
             env=sandbox_env(args),
             readiness=ready,
             liveness=http_probe("/health", period=20, failures=6),
-            # Startup installs python-requirements.txt through the proxy before listening.
+            # The server listens before its background dependency setup ends; the budget covers
+            # unpacking Node and relinking the Python chroot on a slow node.
             startup=startup(ready, budget_seconds=600, period=10),
             mounts=[mount("tmp", "/tmp")],
         )

@@ -39,8 +39,9 @@ class Redis(pulumi.ComponentResource):
             resources=args.resources,
             security=SECURITY,
             ports=ENTRY.ports,
-            command=["redis-server"],
-            args=["--requirepass", "$(REDIS_PASSWORD)", "--appendonly", "yes", "--dir", "/data"],
+            # Arguments only: the image's docker-entrypoint.sh still runs and, as a non-root uid,
+            # sets umask 0077 so the AOF/RDB files are private (docker-library/redis 6.2/alpine).
+            args=["redis-server", "--requirepass", "$(REDIS_PASSWORD)", "--appendonly", "yes", "--dir", "/data"],
             # REDISCLI_AUTH lets the probe authenticate without the password on its command line.
             env={"REDIS_PASSWORD": args.password, "REDISCLI_AUTH": args.password},
             readiness=exec_probe(["sh", "-c", "redis-cli ping | grep -q PONG"], period=10, timeout=5),

@@ -52,6 +52,9 @@ class Weaviate(pulumi.ComponentResource):
                 "AUTHORIZATION_ADMINLIST_ENABLED": "true",
                 "AUTHORIZATION_ADMINLIST_USERS": ADMIN_USER,
                 "DISABLE_TELEMETRY": "true",
+                # Without it the Go runtime ignores the cgroup limit; with it GOMEMLIMIT is 80% of
+                # the limit, so GC works before the OOM killer does (configure_api.go @ v1.27.0).
+                "LIMIT_RESOURCES": "true",
             },
             readiness=ready,
             liveness=http_probe("/v1/.well-known/live", period=20, failures=6),
