@@ -53,6 +53,12 @@ clean:
 tools:
 	tools/build.sh all
 
+## pulumi-tools: Pulumi CLI, Python language host, kubernetes + random providers from Go modules
+## (cached in DIFY_TOOLS_CACHE; see tools/pulumi/README.md)
+.PHONY: pulumi-tools
+pulumi-tools:
+	tools/pulumi/build.sh all >/dev/null
+
 ## e2e: both stacks applied to a real kube-apiserver (dry run, apply, read back, pod security)
 e2e: tools $(VENV)/.dev
 	DIFY_E2E=1 $(BIN)/python -m pytest -m e2e tests/e2e
