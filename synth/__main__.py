@@ -14,9 +14,12 @@ import time
 from pathlib import Path
 
 from components.config import ConfigError, parse_config
+from components.images import unverified_facts
 from synth import render
 from synth.harness import ROOT, known_stacks, run_stack, stack_config
+from synth.parity import check_compose_parity
 from synth.podsecurity import check_pod_security
+from synth.runtime import check_runtime_contracts
 from synth.schema import validate_schemas
 from synth.xref import check_references
 
@@ -25,6 +28,8 @@ def validate(objects: list[dict[str, object]], k8s_version: str) -> list[str]:
     problems = [f"schema: {p}" for p in validate_schemas(objects, k8s_version)]
     problems += [f"reference: {p}" for p in check_references(objects)]
     problems += [f"pod security: {p}" for p in check_pod_security(objects)]
+    problems += [f"runtime contract: {p}" for p in check_runtime_contracts(objects)]
+    problems += [f"compose parity: {p}" for p in check_compose_parity(objects)]
     return problems
 
 
@@ -83,8 +88,13 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     print(
         f"valid: Kubernetes {k8s_version} schemas (strict), cross-references, pod security "
-        "(baseline; restricted or a written exception), secret placement"
+        "(baseline; restricted or a written exception), image runtime contracts, compose parity, "
+        "secret placement"
     )
+    unverified = unverified_facts()
+    print(f"runtime contract: {len(unverified)} upstream facts unverified (components/images.py)")
+    if not args.quiet:
+        print("\n".join(f"  unverified: {line}" for line in unverified))
     return 0
 
 

@@ -18,25 +18,20 @@ from components.parity.table import (
     WORKLOADS,
     coverage,
     load_snapshot,
-    object_name,
     problems,
     same_as_upstream,
 )
 from components.versions import DIFY_RELEASE
 from synth.mocks import Recording
+from synth.parity import rendered_env as synth_rendered_env
 from tests.conftest import objects
-from tests.lookup import container, find
 
 HEADER, SNAPSHOT = load_snapshot()
 
 
 def rendered_env(recording: Recording) -> dict[str, dict[str, str | None]]:
-    """Each compose service's container env as we render it: the literal, or None for valueFrom."""
-    objs = objects(recording, show_secrets=False)
-    envs: dict[str, dict[str, str | None]] = {}
-    for service, (kind, _) in WORKLOADS.items():
-        entries: list[dict[str, Any]] = container(find(objs, kind, object_name(service))).get("env", [])
-        envs[service] = {e["name"]: e.get("value") if "valueFrom" not in e else None for e in entries}
+    envs = synth_rendered_env(objects(recording, show_secrets=False))
+    assert set(envs) == set(WORKLOADS)  # both stacks run every compose service
     return envs
 
 

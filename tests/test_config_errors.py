@@ -129,10 +129,12 @@ CASES = [
          'dify:resources.worker.requests.cpu: "3" is not allowed (expected at most limits.cpu 2 (the default))'),
     Case("memory-limit-below-default-request",
          {"dify:resources": obj({"api": {"limits": {"memory": "512Mi"}}})},
-         'dify:resources.api.limits.memory: "512Mi" is not allowed (expected at least requests.memory 768Mi (the default))'),
+         'dify:resources.api.limits.memory: "512Mi" is not allowed'
+         ' (expected at least requests.memory 768Mi (the default))'),
     Case("cpu-limit-below-default-request",
          {"dify:resources": obj({"postgres": {"limits": {"cpu": "100m"}}})},
-         'dify:resources.postgres.limits.cpu: "100m" is not allowed (expected at least requests.cpu 250m (the default))'),
+         'dify:resources.postgres.limits.cpu: "100m" is not allowed'
+         ' (expected at least requests.cpu 250m (the default))'),
     # pluginDebugging: never advertise an address that cannot be reached
     Case("plugin-debugging-service-without-host", {"dify:pluginDebugging": obj({"expose": "LoadBalancer"})},
          "dify:pluginDebugging.host: is missing (expected the address clients dial when expose is LoadBalancer)"),
@@ -141,13 +143,15 @@ CASES = [
          "dify:pluginDebugging.port: is missing (expected a nodePort from 30000 to 32767 when expose is NodePort)"),
     Case("plugin-debugging-nodeport-out-of-range",
          {"dify:pluginDebugging": obj({"expose": "NodePort", "host": "node1.example.com", "port": 5003})},
-         "dify:pluginDebugging.port: 5003 is not allowed (expected a nodePort from 30000 to 32767 when expose is NodePort)"),
+         "dify:pluginDebugging.port: 5003 is not allowed"
+         " (expected a nodePort from 30000 to 32767 when expose is NodePort)"),
     Case("plugin-debugging-host-with-port-forward", {"dify:pluginDebugging": obj({"host": "dify.example.com"})},
          'dify:pluginDebugging.host: "dify.example.com" is not allowed (expected unset when expose is port-forward)'),
     Case("plugin-debugging-port-with-port-forward", {"dify:pluginDebugging": obj({"port": 5003})},
          "dify:pluginDebugging.port: 5003 is not allowed (expected unset when expose is port-forward)"),
     Case("plugin-debugging-unknown-mode", {"dify:pluginDebugging": obj({"expose": "Ingress"})},
-         'dify:pluginDebugging.expose: "Ingress" is not allowed (expected "port-forward", "LoadBalancer" or "NodePort")'),
+         'dify:pluginDebugging.expose: "Ingress" is not allowed'
+         ' (expected "port-forward", "LoadBalancer" or "NodePort")'),
     # scheme, namespace, environment, host
     Case("scheme-ftp", {"dify:scheme": "ftp"},
          'dify:scheme: "ftp" is not allowed (expected "http" or "https")'),

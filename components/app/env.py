@@ -82,6 +82,9 @@ def _redis(ctx: AppContext) -> dict[str, EnvValue]:
         "REDIS_PASSWORD": redis.password,
         "REDIS_DB": "0",
         "REDIS_USE_SSL": _bool(redis.use_ssl),
+        # Upstream compose's value (the code default is false): without TCP keepalive an idle
+        # connection dropped by conntrack or a NAT fails only on its next use.
+        "REDIS_KEEPALIVE": "true",
         "CELERY_BROKER_URL": ctx.broker_url,
         "CELERY_BACKEND": "redis",
     }

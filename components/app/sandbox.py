@@ -37,6 +37,8 @@ def sandbox_env(args: AppServiceArgs) -> dict[str, EnvValue]:
     proxy = CATALOG["ssrf-proxy"].url("proxy")
     return {
         "API_KEY": args.ctx.credentials["sandbox-api-key"],
+        # The image's config.yaml says debug: True; upstream compose turns it off.
+        "DEBUG": "false",
         "GIN_MODE": "release",
         "WORKER_TIMEOUT": "15",
         "ENABLE_NETWORK": "true",

@@ -106,10 +106,7 @@ _API_ROWS = merge(
         "LOG_DATEFORMAT": Unset("read only by the text log format; json (our default) stamps ISO times itself"),
         "FLASK_DEBUG": Unset("read only by the flask CLI (`flask upgrade-db`); unset is off, as upstream's false"),
         "SENTRY_DSN": Unset("upstream's value is empty; set from a Secret only when dify:sentryDsn is configured"),
-        "REDIS_KEEPALIVE": Unset(
-            "code default false (upstream true): Redis sockets get no TCP keepalive, idle ones can die silently",
-            suspect=True,
-        ),
+        "REDIS_KEEPALIVE": SAME,
     },
     rows(WORKER_ONLY, "CELERY_WORKER_AMOUNT", "CELERY_WORKER_CLASS", "CELERY_AUTO_SCALE"),
     rows(WORKER_ONLY, "CELERY_MAX_WORKERS", "CELERY_MIN_WORKERS"),

@@ -63,11 +63,7 @@ _SANDBOX = merge(
     {
         "API_KEY": GENERATED,
         "PIP_MIRROR_URL": EMPTY_UPSTREAM,
-        # The image's /conf/config.yaml says `debug: True`; its one reader (internal/server/
-        # server.go) only picks gin's mode, which GIN_MODE=release already fixes.
-        "DEBUG": Unset(
-            "unset keeps config.yaml's debug: True (upstream false); only gin's mode reads it", suspect=True
-        ),
+        "DEBUG": SAME,
     },
 )
 SANDBOX_ROWS = merge(_SANDBOX, not_read(SANDBOX, _SANDBOX))
