@@ -72,6 +72,27 @@ def test_modes_and_worker_beat_singleton(dev: Recording) -> None:
     assert websocket["SERVER_WORKER_CLASS"] == "geventwebsocket.gunicorn.workers.GeventWebSocketWorker"
 
 
+# One generated value per purpose, with its length (characters; the agent's JWE key is 32 random
+# bytes as unpadded base64url, the format agent_backend derives its key from).
+CREDENTIAL_LENGTHS = {
+    "secret-key": 64,
+    "init-password": 24,
+    "db-password": 32,
+    "redis-password": 32,
+    "weaviate-api-key": 40,
+    "sandbox-api-key": 40,
+    "plugin-daemon-key": 48,
+    "inner-api-key": 48,
+    "agent-api-token": 48,
+    "agent-server-secret-key": 43,
+    "local-sandbox-auth-token": 48,
+}
+
+
+def test_inventory_has_exactly_one_credential_per_purpose() -> None:
+    assert [c.key for c in INVENTORY] == list(CREDENTIAL_LENGTHS)
+
+
 @pytest.mark.parametrize("credential", INVENTORY, ids=lambda c: c.key)
 def test_every_pair_gets_one_generated_value(dev: Recording, credential) -> None:
     objs = objects(dev)
@@ -80,7 +101,7 @@ def test_every_pair_gets_one_generated_value(dev: Recording, credential) -> None
         service, name = consumer.split(":")
         values.add(env_of(objs, service)[name])
     assert len(values) == 1, f"{credential.key} differs between {credential.consumers}"
-    assert len(next(iter(values))) >= 24
+    assert len(next(iter(values))) == CREDENTIAL_LENGTHS[credential.key]
 
 
 def test_credentials_are_distinct_and_not_public_defaults(dev: Recording) -> None:

@@ -294,7 +294,7 @@ def test_bad_config_reports_exactly_one_problem(case: Case) -> None:
 
 def test_corpus_ids_are_unique() -> None:
     ids = [case.id for case in CASES]
-    assert len(ids) == len(set(ids)) and len(ids) >= 30
+    assert len(ids) == len(set(ids)) == 80
 
 
 def test_baseline_parses_with_defaults() -> None:

@@ -16,10 +16,10 @@ from pathlib import Path
 
 import pytest
 
-from components.catalog import CATALOG
 from components.net.ingress import DEFAULT_ANNOTATIONS, ingress_annotations, ingress_paths
 from components.net.nginx_conf import render_nginx_conf, validate_routes
 from components.routing import NEVER_ROUTED, Route, routes
+from tests.test_literals import INGRESS_ROUTES, NGINX_ROUTES
 
 REQUIRE_TOOLS = os.environ.get("DIFY_REQUIRE_TOOLS") == "1"
 NAMESPACE_READY = "dify-test-namespace-ready"
@@ -43,14 +43,16 @@ def _directives(body: str) -> list[str]:
 
 @pytest.mark.parametrize("collaboration", [True, False])
 def test_every_route_is_a_location_with_its_upstream(collaboration: bool) -> None:
-    table = routes(collaboration)
-    conf = render_nginx_conf(table)
+    conf = render_nginx_conf(routes(collaboration))
     locations = _locations(conf)
-    assert [key for key in locations if not key.startswith("=")] == [r.prefix for r in table]
-    for route in table:
-        upstream = CATALOG[route.service].address(route.port)
-        body = _directives(locations[route.prefix])
-        assert body.count(f"proxy_pass http://{upstream};") == 1
+    # Literal upstream table (docker/nginx/conf.d/default.conf.template @ 1.16.1), in nginx order.
+    expected = dict(NGINX_ROUTES)
+    if not collaboration:
+        expected["/socket.io/"] = "http://dify-api:5001"
+    assert [key for key in locations if not key.startswith("=")] == list(expected)
+    for prefix, upstream in expected.items():
+        body = _directives(locations[prefix])
+        assert body.count(f"proxy_pass {upstream};") == 1
         assert sum(d.startswith("proxy_pass ") for d in body) == 1
         # Without these the api sees the router as the client and builds wrong URLs.
         for header in (
@@ -155,18 +157,12 @@ def test_health_location_answers_locally() -> None:
 
 @pytest.mark.parametrize("collaboration", [True, False])
 def test_ingress_paths_follow_routing_table(collaboration: bool) -> None:
+    expected = [(path, service) for path, _, service in INGRESS_ROUTES]
+    if not collaboration:
+        expected = [(path, "dify-api" if path == "/socket.io" else service) for path, service in expected]
     paths = ingress_paths(collaboration)
-    table = routes(collaboration)
-    assert [p.path for p in paths] == [r.ingress_path for r in table]
-    assert len({p.path for p in paths}) == len(paths)
-    for path, route in zip(paths, table, strict=True):
-        assert path.service_name == CATALOG[route.service].name
-        assert path.port_name == route.port
-        assert path.port_name in {port.name for port in CATALOG[route.service].ports}
-    by_path = {p.path: p for p in paths}
-    assert by_path["/socket.io"].service_name == ("dify-api-websocket" if collaboration else "dify-api")
-    assert by_path["/e"].service_name == "dify-plugin-daemon"
-    assert by_path["/"].service_name == "dify-web"
+    assert [(p.path, p.service_name) for p in paths] == expected
+    assert {p.port_name for p in paths} == {"http"}
 
 
 def test_ingress_annotations_user_wins() -> None:
@@ -196,7 +192,8 @@ def test_nginx_accepts_config(collaboration: bool, tmp_path: Path) -> None:
     scratch.mkdir()
     (scratch / "nginx.conf").write_text(render_nginx_conf(routes(collaboration)))
     hosts = tmp_path / "hosts"
-    hosts.write_text("127.0.0.1 localhost\n" + "".join(f"127.0.0.1 {e.name}\n" for e in CATALOG.values()))
+    upstreams = {"dify-api", "dify-api-websocket", "dify-plugin-daemon", "dify-web"}
+    hosts.write_text("127.0.0.1 localhost\n" + "".join(f"127.0.0.1 {name}\n" for name in sorted(upstreams)))
     script = (
         'mount --bind "$1" /etc/hosts && mount --bind "$2" /tmp || exit 97; '
         f"echo {NAMESPACE_READY} >&2; "

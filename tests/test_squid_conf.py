@@ -24,7 +24,6 @@ from pathlib import Path
 
 import pytest
 
-from components.catalog import CATALOG
 from components.net.squid_conf import (
     PID_FILE,
     render_agent_proxy_conf,
@@ -33,9 +32,10 @@ from components.net.squid_conf import (
     validate_networks,
 )
 
-PORT = CATALOG["ssrf-proxy"].port("proxy")
-API = CATALOG["api"].name
-AGENT_BACKEND = CATALOG["agent-backend"].name
+# Literals: the squid port of upstream compose and the Service names the agent proxy must allow.
+PORT = 3128
+API = "dify-api"
+AGENT_BACKEND = "dify-agent-backend"
 NOBODY = 65534
 INJECTION = "http_access allow all"
 
