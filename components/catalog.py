@@ -65,11 +65,13 @@ class Entry:
     def port(self, name: str = "http") -> int:
         return next(p.number for p in self.ports if p.name == name)
 
-    def address(self, port: str = "http") -> str:
-        return f"{self.name}:{self.port(port)}"
+    def address(self, port: str = "http", namespace: str | None = None) -> str:
+        """``name:port``; with ``namespace``, ``name.namespace:port`` for clients in another one."""
+        host = f"{self.name}.{namespace}" if namespace else self.name
+        return f"{host}:{self.port(port)}"
 
-    def url(self, port: str = "http", scheme: str = "http") -> str:
-        return f"{scheme}://{self.address(port)}"
+    def url(self, port: str = "http", scheme: str = "http", namespace: str | None = None) -> str:
+        return f"{scheme}://{self.address(port, namespace)}"
 
 
 def _res(req_cpu: str, req_mem: str, lim_cpu: str, lim_mem: str) -> Resources:

@@ -186,6 +186,9 @@ _DAEMON = "plugin-daemon@0.6.3 "
 PLUGIN_DAEMON = ImageContract(
     uid=0,
     uid_fact=Fact(_DAEMON + "docker/local.dockerfile:25-84 (no USER: root)"),
+    # Nothing in the daemon needs root: no setuid/chown/chroot, plugins share its uid
+    # (internal/core/local_runtime/subprocess.go:20-47).
+    any_uid=True,
     workdir="/app",
     workdir_fact=Fact(_DAEMON + "docker/local.dockerfile:27,76"),
     modes={
@@ -202,6 +205,13 @@ PLUGIN_DAEMON = ImageContract(
                     Fact(_DAEMON + "internal/core/local_runtime/constructor.go:64-85"),
                 ),
                 Write("/tmp", "serving", Fact(_DAEMON + "pkg/utils/tmpfile/tmpfile.go:7-8")),
+                Write(
+                    "${HOME}",
+                    "serving",
+                    Fact(
+                        _DAEMON + "internal/core/local_runtime/setup_python_environment.go:58-73 (uv venv inherits env)"
+                    ),
+                ),
             ),
             listens=(
                 Listen(5002, Fact(_DAEMON + "internal/types/app/config.go:28-29; default.go:13-14"), "SERVER_PORT"),
@@ -215,7 +225,10 @@ PLUGIN_DAEMON = ImageContract(
             health_fact=Fact(_DAEMON + "internal/server/controllers/health_check.go:33-45"),
         )
     },
-    unverified=("what uv and the dify_plugin SDK write under $HOME when a plugin installs was not read",),
+    unverified=(
+        "what uv and the dify_plugin SDK write outside $HOME, /tmp and the plugin storage when a plugin "
+        "installs under a non-root uid was not read (upstream only ever runs the daemon as root)",
+    ),
 )
 
 _AGENT = "dify@1.16.1 "

@@ -9,11 +9,11 @@ the migration Job.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
 import pulumi
-import pulumi_kubernetes as k8s
 
 from components.app.agent_backend import AgentBackend
 from components.app.api import Api
@@ -35,13 +35,16 @@ from components.config.models import StackConfig
 from components.config.resources import effective_resources
 from components.core.connections import Connections, ConnectionsArgs
 from components.core.credentials import Credentials, CredentialsArgs
+from components.core.namespaces import namespace
 from components.data.endpoints import DataStores
 from components.data.postgres import Postgres, PostgresArgs
 from components.data.redis import Redis, RedisArgs
 from components.data.weaviate import Weaviate, WeaviateArgs
+from components.flows import deployed_services, flows
 from components.kube import labels
 from components.net.agent_ssrf_proxy import AgentSsrfProxy, AgentSsrfProxyArgs
 from components.net.ingress import Ingress, IngressArgs
+from components.net.network_policies import NetworkPolicies, NetworkPoliciesArgs, Selectors
 from components.net.router import Router, RouterArgs
 from components.net.ssrf_proxy import SsrfProxy, SsrfProxyArgs
 from components.versions import DifyRelease, ImageKey, image
@@ -72,30 +75,28 @@ class Platform(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self)
         common = labels("platform", self._instance, release.dify)
 
-        namespace = k8s.core.v1.Namespace(
-            f"{name}-namespace",
-            metadata=k8s.meta.v1.ObjectMetaArgs(
-                name=config.namespace,
-                labels={
-                    **common,
-                    # The sandbox adds capabilities from the default set only: baseline allows that.
-                    # Restricted is audited, not warned: its three documented exceptions (sandbox,
-                    # plugin daemon, local sandbox) would otherwise warn on every update.
-                    "pod-security.kubernetes.io/enforce": "baseline",
-                    "pod-security.kubernetes.io/warn": "baseline",
-                    "pod-security.kubernetes.io/audit": "restricted",
-                },
-            ),
-            opts=child,
-        )
-        # Every object takes its namespace from this Output, which orders it after the Namespace.
-        ns = namespace.metadata.name
+        version = config.kubernetes.version
+        main = namespace(f"{name}-namespace", config.namespace, common, "restricted", version, child)
+        isolated = namespace(f"{name}-sandbox-namespace", config.sandbox_namespace, common, "baseline", version, child)
+        # Every object takes its namespace from these Outputs, which order it after the Namespace.
+        ns = main.metadata.name
         self._ns = ns
+        self._sandbox_ns = isolated.metadata.name
         in_ns = child
+        if config.network_policy.enabled:
+            # First, so that no pod ever runs unconfined; the policies only select by label.
+            self._network_policies(in_ns)
 
         credentials = Credentials(
             "credentials",
-            CredentialsArgs(ns, common, config.features.agent_v2, args.settings.secrets),
+            CredentialsArgs(
+                ns,
+                common,
+                config.features.agent_v2,
+                args.settings.secrets,
+                isolated_namespace=self._sandbox_ns,
+                isolated_keys=("sandbox-api-key",),
+            ),
             in_ns,
         )
         stores, ready = self._data_stores(credentials, in_ns)
@@ -115,6 +116,7 @@ class Platform(pulumi.ComponentResource):
         )
         refs = {key: credentials.ref(key) for key in credentials.values}
         ctx = AppContext(config, stores, refs, connections.broker_url, connections.agent_redis_url)
+        self._sandbox_ctx = dataclasses.replace(ctx, credentials={**refs, **credentials.isolated})
 
         migration = Migration(
             "migration",
@@ -217,7 +219,15 @@ class Platform(pulumi.ComponentResource):
             return AppServiceArgs(**self._placement(key, image_key), replicas=count, ctx=ctx)
 
         web = Web("web", service("web", "web", replicas.web), opts)
-        Sandbox("sandbox", service("sandbox", "sandbox", replicas.sandbox), opts)
+        Sandbox(
+            "sandbox",
+            AppServiceArgs(
+                **{**self._placement("sandbox", "sandbox"), "namespace": self._sandbox_ns},
+                replicas=replicas.sandbox,
+                ctx=self._sandbox_ctx,
+            ),
+            opts,
+        )
         plugin_daemon = PluginDaemon(
             "plugin-daemon",
             PluginDaemonArgs(
@@ -272,6 +282,8 @@ class Platform(pulumi.ComponentResource):
                 labels=common,
                 service_type=config.router.service_type,
                 collaboration=config.features.collaboration,
+                public_url=config.public_url,
+                edge=config.edge,
             ),
             opts,
         )
@@ -286,9 +298,30 @@ class Platform(pulumi.ComponentResource):
                     config.ingress.tls_secret_name,
                     dict(config.ingress.annotations),
                     config.features.collaboration,
+                    edge=config.edge,
+                    public_url=config.public_url,
                 ),
                 opts,
             )
+
+    def _network_policies(self, opts: pulumi.ResourceOptions) -> None:
+        config = self._config
+        settings = config.network_policy
+        NetworkPolicies(
+            "network-policies",
+            NetworkPoliciesArgs(
+                namespaces={config.namespace: self._ns, config.sandbox_namespace: self._sandbox_ns},
+                placement={"sandbox": config.sandbox_namespace},
+                default_namespace=config.namespace,
+                instance=self._instance,
+                labels=labels("network", self._instance, self._release.dify),
+                flows=flows(config),
+                deployed=deployed_services(config),
+                selectors=Selectors(settings.dns_namespace, settings.dns_pod_labels, settings.ingress_namespace),
+                allow_private_ips=config.ssrf_proxy.allow_private_ips,
+            ),
+            opts,
+        )
 
     def port_forward_command(self) -> str:
         return (

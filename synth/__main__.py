@@ -14,9 +14,12 @@ import time
 from pathlib import Path
 
 from components.config import ConfigError, parse_config
+from components.config.models import StackConfig
 from components.images import unverified_facts
 from synth import render
+from synth.flows import check_flows, rendered_matrix
 from synth.harness import ROOT, known_stacks, run_stack, stack_config
+from synth.netpol import render_matrix
 from synth.parity import check_compose_parity
 from synth.podsecurity import check_pod_security
 from synth.runtime import check_runtime_contracts
@@ -24,12 +27,14 @@ from synth.schema import validate_schemas
 from synth.xref import check_references
 
 
-def validate(objects: list[dict[str, object]], k8s_version: str) -> list[str]:
+def validate(objects: list[dict[str, object]], k8s_version: str, config: StackConfig | None = None) -> list[str]:
     problems = [f"schema: {p}" for p in validate_schemas(objects, k8s_version)]
     problems += [f"reference: {p}" for p in check_references(objects)]
     problems += [f"pod security: {p}" for p in check_pod_security(objects)]
     problems += [f"runtime contract: {p}" for p in check_runtime_contracts(objects)]
     problems += [f"compose parity: {p}" for p in check_compose_parity(objects)]
+    if config is not None:
+        problems += [f"flows: {p}" for p in check_flows(objects, config)]
     return problems
 
 
@@ -44,13 +49,15 @@ def main(argv: list[str] | None = None) -> int:
         help="write secret values (mock-generated or still-encrypted config) instead of redaction tokens",
     )
     parser.add_argument("--quiet", action="store_true", help="print only the summary")
+    parser.add_argument("--flows", action="store_true", help="print who can reach whom under the rendered policies")
     args = parser.parse_args(argv)
     out = args.out or ROOT / "build" / args.stack
 
     started = time.perf_counter()
     try:
         config, secret_keys = stack_config(args.stack)
-        k8s_version = parse_config(config, set(secret_keys)).kubernetes.version
+        settings = parse_config(config, set(secret_keys))
+        k8s_version = settings.kubernetes.version
         recording = run_stack(args.stack)
     except ConfigError as error:
         print(error, file=sys.stderr)
@@ -64,7 +71,7 @@ def main(argv: list[str] | None = None) -> int:
     rendered = time.perf_counter()
 
     objects = [obj for docs in grouped.values() for obj in docs]
-    problems = validate(objects, k8s_version) + [f"secrets: {p}" for p in render.leaks(recording)]
+    problems = validate(objects, k8s_version, settings) + [f"secrets: {p}" for p in render.leaks(recording)]
     validated = time.perf_counter()
 
     if not args.quiet:
@@ -76,6 +83,9 @@ def main(argv: list[str] | None = None) -> int:
         f"{args.stack}: {len(recording.registrations)} resources, {len(objects)} Kubernetes objects "
         f"in {len(grouped)} manifests → {out / 'manifests'}"
     )
+    if args.flows:
+        print(render_matrix(rendered_matrix(objects, settings)))
+        print()
     if args.timings:
         print(
             f"timings: evaluate {evaluated - started:.2f}s, render {rendered - evaluated:.2f}s, "
@@ -88,7 +98,7 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     print(
         f"valid: Kubernetes {k8s_version} schemas (strict), cross-references, pod security "
-        "(baseline; restricted or a written exception), image runtime contracts, compose parity, "
+        "(per namespace), image runtime contracts, compose parity, NetworkPolicy reachability = flow table, "
         "secret placement"
     )
     unverified = unverified_facts()

@@ -87,13 +87,42 @@ def restricted_violations(pod: Obj) -> list[str]:
     return found
 
 
-def check_pod_security(objects: list[Obj]) -> list[str]:
+ENFORCE = "pod-security.kubernetes.io/enforce"
+
+
+def namespace_problems(objects: list[Obj]) -> list[str]:
+    """Every Namespace we create says what it enforces, at a pinned version."""
     problems = []
+    for obj in objects:
+        if obj.get("kind") != "Namespace":
+            continue
+        labels = (obj.get("metadata") or {}).get("labels") or {}
+        name = (obj.get("metadata") or {}).get("name")
+        if labels.get(ENFORCE) not in ("baseline", "restricted"):
+            problems.append(f"Namespace/{name}: enforces no Pod Security level (label {ENFORCE})")
+        if not str(labels.get(f"{ENFORCE}-version", "")).startswith("v1."):
+            problems.append(f"Namespace/{name}: {ENFORCE}-version is not pinned to a Kubernetes minor")
+    return problems
+
+
+def check_pod_security(objects: list[Obj]) -> list[str]:
+    """Baseline everywhere; restricted where the pod's namespace enforces it (the API server would
+    reject the pod, exception or not), elsewhere unless the pod carries a written exception."""
+    enforced = {
+        (obj.get("metadata") or {}).get("name"): ((obj.get("metadata") or {}).get("labels") or {}).get(ENFORCE)
+        for obj in objects
+        if obj.get("kind") == "Namespace"
+    }
+    problems = namespace_problems(objects)
     for obj in objects:
         meta = obj.get("metadata") or {}
         where = f"{obj.get('kind')}/{meta.get('namespace')}/{meta.get('name')}"
         for pod_meta, pod in _templates(obj):
             problems += [f"{where}: violates baseline: {v}" for v in baseline_violations(pod)]
+            if enforced.get(meta.get("namespace")) == "restricted":
+                problems += [f"{where}: violates restricted, which its namespace enforces: {v}"
+                             for v in restricted_violations(pod)]  # fmt: skip
+                continue
             excepted = ((pod_meta.get("annotations") or {}).get(EXCEPTION_ANNOTATION) or "").strip()
             if not excepted:
                 problems += [f"{where}: violates restricted without a written exception: {v}"

@@ -127,7 +127,7 @@ def test_api_env_points_at_in_cluster_services_and_public_urls(dev: Recording) -
         "DB_DATABASE": "dify",
         "REDIS_HOST": "dify-redis",
         "PLUGIN_DAEMON_URL": "http://dify-plugin-daemon:5002",
-        "CODE_EXECUTION_ENDPOINT": "http://dify-sandbox:8194",
+        "CODE_EXECUTION_ENDPOINT": "http://dify-sandbox.dify-sandbox:8194",
         "WEAVIATE_ENDPOINT": "http://dify-weaviate:8080",
         "WEAVIATE_GRPC_ENDPOINT": "grpc://dify-weaviate:50051",
         "SSRF_PROXY_HTTP_URL": "http://dify-ssrf-proxy:3128",
@@ -153,7 +153,7 @@ def test_web_and_plugin_daemon_env(dev: Recording) -> None:
     init = next(o for o in kinds(objs, "ConfigMap") if "10-dify-plugin-database.sql" in o.get("data", {}))
     assert "CREATE DATABASE dify_plugin" in init["data"]["10-dify-plugin-database.sql"]
     sandbox = env_of(objs, "sandbox")
-    assert sandbox["HTTP_PROXY"] == sandbox["HTTPS_PROXY"] == "http://dify-ssrf-proxy:3128"
+    assert sandbox["HTTP_PROXY"] == sandbox["HTTPS_PROXY"] == "http://dify-ssrf-proxy.dify:3128"
 
 
 SERVICE_PORTS = {
@@ -219,8 +219,9 @@ def test_busy_api_pod_is_not_restarted_by_liveness(dev: Recording) -> None:
     assert api["startupProbe"]["periodSeconds"] * api["startupProbe"]["failureThreshold"] == 300
 
 
-RELAXED = {"dify-sandbox", "dify-plugin-daemon"}
-WRITABLE_ROOT = {"dify-sandbox", "dify-plugin-daemon", "dify-local-sandbox"}
+# Only the sandbox runs as root (in its own baseline namespace); the plugin daemon runs as uid 1000.
+RELAXED = {"dify-sandbox"}
+WRITABLE_ROOT = {"dify-sandbox", "dify-local-sandbox"}
 
 
 def test_pod_hardening(dev: Recording) -> None:

@@ -33,9 +33,16 @@ K8S = "a Kubernetes minor version from 1.25 to 1.37, e.g. 1.33"
 CIDR = "a CIDR block such as 10.0.0.0/8 or 192.168.1.10/32"
 DOMAIN = "a domain or suffix such as .svc.cluster.local or models.internal"
 BEAT = "exactly 1: celery beat is a singleton; two would enqueue every periodic task twice"
+RATE = "a request rate above zero such as 20r/s or 600r/m"
+SIZE = "an nginx size above zero such as 100M, 512k or 1g"
+FRAME = "a CSP frame-ancestors source such as 'self' or https://intranet.example.com"
+EDGE_KEYS = (
+    "securityHeaders, referrerPolicy, frameAncestors, webAppFrameAncestors, hstsMaxAge, rateLimit, "
+    "consoleAllowList, trustedProxies, maxBodySize, ingressSnippets, ingressSplit"
+)
 TOP_KEYS = (
     "environment, host, scheme, namespace, versions, imageRegistry, kubernetes, replicas, resources, "
-    "features, ingress, router, pluginDebugging, ssrfProxy, persistence, mail, app, "
+    "features, ingress, router, edge, networkPolicy, pluginDebugging, ssrfProxy, persistence, mail, app, "
     "smtpPassword, resendApiKey, sendgridApiKey, sentryDsn"
 )
 REPLICA_KEYS = (
@@ -159,6 +166,9 @@ CASES = [
          f'dify:namespace: "Dify" is not allowed (expected {DNS_LABEL})'),
     Case("namespace-too-long", {"dify:namespace": "d" * 64},
          f'dify:namespace: "{"d" * 64}" is not allowed (expected {DNS_LABEL})'),
+    Case("namespace-too-long-for-the-sandbox-namespace", {"dify:namespace": "d" * 56},
+         f'dify:namespace: "{"d" * 56}" is not allowed '
+         "(expected at most 55 characters (it also names <namespace>-sandbox))"),
     Case("namespace-underscore", {"dify:namespace": "dify_prod"},
          f'dify:namespace: "dify_prod" is not allowed (expected {DNS_LABEL})'),
     Case("namespace-number", {"dify:namespace": 5}, "dify:namespace: 5 is not allowed (expected a string)"),
@@ -271,6 +281,33 @@ CASES = [
     Case("router-service-type", {"dify:router": obj({"serviceType": "nodeport"})},
          'dify:router.serviceType: "nodeport" is not allowed '
          '(expected "ClusterIP", "NodePort" or "LoadBalancer")'),
+    # edge hardening (router and Ingress)
+    Case("edge-allow-list-malformed-cidr", {"dify:edge": obj({"consoleAllowList": ["10.0.0.300/8"]})},
+         f'dify:edge.consoleAllowList[0]: "10.0.0.300/8" is not allowed (expected {CIDR})'),
+    Case("edge-allow-list-host-bits", {"dify:edge": obj({"consoleAllowList": ["10.0.0.0/8", "192.168.1.1/24"]})},
+         f'dify:edge.consoleAllowList[1]: "192.168.1.1/24" is not allowed (expected {CIDR})'),
+    Case("edge-trusted-proxy-word", {"dify:edge": obj({"trustedProxies": ["ingress-nginx"]})},
+         f'dify:edge.trustedProxies[0]: "ingress-nginx" is not allowed (expected {CIDR})'),
+    Case("edge-rate-zero", {"dify:edge": obj({"rateLimit": {"console": {"rate": "0r/s", "burst": 10}}})},
+         f'dify:edge.rateLimit.console.rate: "0r/s" is not allowed (expected {RATE})'),
+    Case("edge-rate-per-hour", {"dify:edge": obj({"rateLimit": {"publicApi": {"rate": "100r/h", "burst": 10}}})},
+         f'dify:edge.rateLimit.publicApi.rate: "100r/h" is not allowed (expected {RATE})'),
+    Case("edge-rate-number", {"dify:edge": obj({"rateLimit": {"console": {"rate": 20, "burst": 10}}})},
+         "dify:edge.rateLimit.console.rate: 20 is not allowed (expected a string)"),
+    Case("edge-burst-negative", {"dify:edge": obj({"rateLimit": {"publicApi": {"rate": "5r/s", "burst": -1}}})},
+         "dify:edge.rateLimit.publicApi.burst: -1 is not allowed (expected an integer ≥ 0)"),
+    Case("edge-burst-missing", {"dify:edge": obj({"rateLimit": {"console": {"rate": "5r/s"}}})},
+         "dify:edge.rateLimit.console.burst: is missing (expected it to be set)"),
+    Case("edge-body-size-bytes-suffix", {"dify:edge": obj({"maxBodySize": "100MB"})},
+         f'dify:edge.maxBodySize: "100MB" is not allowed (expected {SIZE})'),
+    Case("edge-body-size-zero", {"dify:edge": obj({"maxBodySize": "0"})},
+         f'dify:edge.maxBodySize: "0" is not allowed (expected {SIZE})'),
+    Case("edge-frame-source-injection", {"dify:edge": obj({"frameAncestors": ["'self'; script-src *"]})},
+         f'dify:edge.frameAncestors[0]: "\'self\'; script-src *" is not allowed (expected {FRAME})'),
+    Case("edge-hsts-negative", {"dify:edge": obj({"hstsMaxAge": -1})},
+         "dify:edge.hstsMaxAge: -1 is not allowed (expected an integer ≥ 0)"),
+    Case("edge-unknown-key", {"dify:edge": obj({"rateLimits": {"enabled": False}})},
+         f"dify:edge.rateLimits: unknown key (expected one of: {EDGE_KEYS})"),
 ]
 # fmt: on
 
@@ -294,7 +331,7 @@ def test_bad_config_reports_exactly_one_problem(case: Case) -> None:
 
 def test_corpus_ids_are_unique() -> None:
     ids = [case.id for case in CASES]
-    assert len(ids) == len(set(ids)) == 80
+    assert len(ids) == len(set(ids)) == 94
 
 
 def test_baseline_parses_with_defaults() -> None:

@@ -77,7 +77,8 @@ ADDRESSES = {
     ("dify-api", "REDIS_PORT"): "6379",
     ("dify-api", "WEAVIATE_ENDPOINT"): "http://dify-weaviate:8080",
     ("dify-api", "WEAVIATE_GRPC_ENDPOINT"): "grpc://dify-weaviate:50051",
-    ("dify-api", "CODE_EXECUTION_ENDPOINT"): "http://dify-sandbox:8194",
+    # The sandbox runs in <namespace>-sandbox (Pod Security baseline), the proxy in <namespace>.
+    ("dify-api", "CODE_EXECUTION_ENDPOINT"): "http://dify-sandbox.dify-sandbox:8194",
     ("dify-api", "PLUGIN_DAEMON_URL"): "http://dify-plugin-daemon:5002",
     ("dify-api", "SSRF_PROXY_HTTP_URL"): "http://dify-ssrf-proxy:3128",
     ("dify-api", "SSRF_PROXY_HTTPS_URL"): "http://dify-ssrf-proxy:3128",
@@ -85,7 +86,7 @@ ADDRESSES = {
     ("dify-api", "INTERNAL_FILES_URL"): "http://dify-api:5001",
     ("dify-api", "DIFY_PORT"): "5001",
     ("dify-worker", "PLUGIN_DAEMON_URL"): "http://dify-plugin-daemon:5002",
-    ("dify-worker", "CODE_EXECUTION_ENDPOINT"): "http://dify-sandbox:8194",
+    ("dify-worker", "CODE_EXECUTION_ENDPOINT"): "http://dify-sandbox.dify-sandbox:8194",
     ("dify-plugin-daemon", "DIFY_INNER_API_URL"): "http://dify-api:5001",
     ("dify-plugin-daemon", "SERVER_PORT"): "5002",
     ("dify-plugin-daemon", "PLUGIN_REMOTE_INSTALLING_PORT"): "5003",
@@ -96,7 +97,7 @@ ADDRESSES = {
     ("dify-api", "PLUGIN_MAX_PACKAGE_SIZE"): "52428800",
     ("dify-worker", "PLUGIN_MAX_PACKAGE_SIZE"): "52428800",
     ("dify-sandbox", "SANDBOX_PORT"): "8194",
-    ("dify-sandbox", "HTTP_PROXY"): "http://dify-ssrf-proxy:3128",
+    ("dify-sandbox", "HTTP_PROXY"): "http://dify-ssrf-proxy.dify:3128",
     ("dify-local-sandbox", "HTTP_PROXY"): "http://dify-agent-ssrf-proxy:3128",
     ("dify-web", "PORT"): "3000",
     ("dify-weaviate", "GRPC_PORT"): "50051",
@@ -144,9 +145,13 @@ KINDS = {
         "ConfigMap": 4,
         "Deployment": 12,
         "Job": 1,
-        "Namespace": 1,
+        # dify (restricted) and dify-sandbox (baseline).
+        "Namespace": 2,
+        # dify-default-deny in each namespace + one per deployed workload (16).
+        "NetworkPolicy": 18,
         "PersistentVolumeClaim": 2,
-        "Secret": 2,
+        # The credentials, the Redis URLs, and the sandbox key copied into dify-sandbox.
+        "Secret": 3,
         "Service": 13,
         "StatefulSet": 3,
     },
@@ -155,10 +160,11 @@ KINDS = {
         "Deployment": 12,
         "Ingress": 1,
         "Job": 1,
-        "Namespace": 1,
+        "Namespace": 2,
+        "NetworkPolicy": 18,
         "PersistentVolumeClaim": 2,
         "PodDisruptionBudget": 7,
-        "Secret": 2,
+        "Secret": 3,
         "Service": 13,
         "StatefulSet": 3,
     },
@@ -181,7 +187,11 @@ def _workload(objs: list[dict[str, Any]], name: str) -> dict[str, Any]:
 
 def test_nginx_routes_each_prefix_to_its_service_and_port(dev: Recording) -> None:
     conf = next(o for o in kinds(objects(dev), "ConfigMap") if "nginx.conf" in o.get("data", {}))["data"]["nginx.conf"]
-    found = dict(re.findall(r"location (\S+) \{\s*proxy_pass (\S+);", conf))
+    found = {
+        prefix: re.search(r"proxy_pass (\S+);", body).group(1)  # type: ignore[union-attr]
+        for prefix, body in re.findall(r"location (\S+) \{(.*?)\n        \}", conf, re.S)
+        if "proxy_pass" in body
+    }
     assert found == NGINX_ROUTES
     assert "/inner/api" not in conf
 

@@ -69,7 +69,13 @@ def test_router_runs_nginx_unprivileged_on_8080(dev: Recording) -> None:
 
 def test_show_secrets_writes_mock_values_instead_of_tokens(tmp_path: Path) -> None:
     assert main(["dev", "--out", str(tmp_path), "--quiet", "--show-secrets"]) == 0
-    credentials = next(yaml.safe_load_all((tmp_path / "manifests" / "credentials.yaml").read_text()))
-    values = credentials["stringData"].values()
+    primary, isolated = sorted(
+        yaml.safe_load_all((tmp_path / "manifests" / "credentials.yaml").read_text()),
+        key=lambda secret: -len(secret["stringData"]),
+    )
+    values = primary["stringData"].values()
     assert not any(v.startswith("<secret:") for v in values)
     assert sorted(len(v) for v in values) == [24, 32, 32, 40, 40, 43, 48, 48, 48, 48, 64]
+    # The sandbox's namespace gets only its own key, with the same value the api uses.
+    assert isolated["metadata"]["namespace"] == "dify-sandbox"
+    assert isolated["stringData"] == {"sandbox-api-key": primary["stringData"]["sandbox-api-key"]}

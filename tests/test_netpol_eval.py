@@ -397,5 +397,5 @@ def test_rendered_stack_pods(dev: Recording) -> None:
     assert pods["dify-weaviate"].ports == {"http": (8080, "TCP"), "grpc": (50051, "TCP")}
     assert pods["dify-plugin-daemon"].ports == {"http": (5002, "TCP"), "plugin-debug": (5003, "TCP")}
     assert pods["dify-worker"].ports == {}
-    assert pods["dify-sandbox"].namespace == "dify"
+    assert pods["dify-sandbox"].namespace == "dify-sandbox"
     assert pods["dify-sandbox"].labels["app.kubernetes.io/component"] == "sandbox"

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from components.config.models import EdgeSettings
 from components.net.ingress import DEFAULT_ANNOTATIONS, ingress_annotations, ingress_paths
 from components.net.nginx_conf import render_nginx_conf, validate_routes
 from components.routing import NEVER_ROUTED, Route, routes
@@ -58,7 +59,9 @@ def test_every_route_is_a_location_with_its_upstream(collaboration: bool) -> Non
         for header in (
             "Host $host",
             "X-Forwarded-For $proxy_add_x_forwarded_for",
-            "X-Forwarded-Proto $scheme",
+            # The public URL's (default http://localhost:8080), not the router's own $scheme/8080.
+            "X-Forwarded-Proto http",
+            "X-Forwarded-Port 8080",
         ):
             assert f"proxy_set_header {header};" in body
         connection = [d for d in body if d.startswith("proxy_set_header Connection ")]
@@ -86,7 +89,7 @@ def test_plain_routes_clear_connection_header() -> None:
 
 def test_plugin_endpoints_get_hook_url_header() -> None:
     locations = _locations(render_nginx_conf(routes()))
-    hook = "proxy_set_header Dify-Hook-Url $scheme://$host$request_uri;"
+    hook = "proxy_set_header Dify-Hook-Url http://localhost:8080$request_uri;"
     assert hook in _directives(locations["/e/"])
     assert "proxy_pass http://dify-plugin-daemon:5002;" in _directives(locations["/e/"])
     others = [prefix for prefix in locations if prefix != "/e/"]
@@ -140,7 +143,7 @@ def test_proxy_settings_match_upstream_proxy_conf() -> None:
 
 
 def test_parameters_are_rendered_and_validated() -> None:
-    conf = render_nginx_conf(routes(), listen_port=9000, client_max_body_size="15M", proxy_timeout="60s")
+    conf = render_nginx_conf(routes(), listen_port=9000, edge=EdgeSettings(max_body_size="15M"), proxy_timeout="60s")
     assert "listen 9000;" in conf
     assert "client_max_body_size 15M;" in conf
     assert "proxy_read_timeout 60s;" in conf
@@ -180,42 +183,55 @@ def _unavailable(reason: str) -> None:
     pytest.skip(reason)
 
 
-@pytest.mark.parametrize("collaboration", [True, False])
-def test_nginx_accepts_config(collaboration: bool, tmp_path: Path) -> None:
+UPSTREAM_HOSTS = ("dify-api", "dify-api-websocket", "dify-plugin-daemon", "dify-web")
+
+
+def nginx_in_namespace(conf: str, tmp_path: Path, *nginx_args: str, directives: str = "") -> list[str] | None:
+    """argv that runs nginx on ``conf`` in a private mount namespace whose /etc/hosts maps every
+    upstream to 127.0.0.1 and whose /tmp is a scratch directory; None (after skip/fail) without tools.
+
+    The namespace prints ``NAMESPACE_READY`` on stderr once its mounts are in place."""
     # Debian keeps both in sbin/bin directories that a non-root PATH may lack.
     search = os.pathsep.join([os.environ.get("PATH", ""), "/usr/sbin", "/sbin", "/usr/bin"])
     nginx, unshare = shutil.which("nginx", path=search), shutil.which("unshare", path=search)
     if nginx is None or unshare is None:
-        _unavailable("nginx -t needs the nginx and unshare binaries")
-        return
+        _unavailable("nginx needs the nginx and unshare binaries")
+        return None
     scratch = tmp_path / "tmp"  # becomes /tmp inside the namespace
     scratch.mkdir()
-    (scratch / "nginx.conf").write_text(render_nginx_conf(routes(collaboration)))
+    (scratch / "nginx.conf").write_text(conf)
     hosts = tmp_path / "hosts"
-    upstreams = {"dify-api", "dify-api-websocket", "dify-plugin-daemon", "dify-web"}
-    hosts.write_text("127.0.0.1 localhost\n" + "".join(f"127.0.0.1 {name}\n" for name in sorted(upstreams)))
+    hosts.write_text("127.0.0.1 localhost\n" + "".join(f"127.0.0.1 {name}\n" for name in UPSTREAM_HOSTS))
     script = (
         'mount --bind "$1" /etc/hosts && mount --bind "$2" /tmp || exit 97; '
         f"echo {NAMESPACE_READY} >&2; "
-        'nginx="$3"; shift 3; exec "$nginx" -t -c /tmp/nginx.conf -p /tmp -e stderr "$@"'
+        'nginx="$3"; shift 3; exec "$nginx" -c /tmp/nginx.conf -p /tmp -e stderr "$@"'
     )
     if os.geteuid() == 0:
-        flags, extra = ["-m"], []
+        flags = ["-m"]
     else:
         # A non-root CI user gets a mount namespace by mapping itself to root in a user namespace.
         # There nginx's default worker user (nobody) is unmapped and chowning the temp dirs to it
         # fails, so the workers run as that mapped root; the file under test stays unchanged.
-        flags, extra = ["-r", "-m"], ["-g", "user root;"]
-    result = subprocess.run(
-        [unshare, *flags, "sh", "-c", script, "sh", str(hosts), str(scratch), nginx, *extra],
-        check=False,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+        flags, directives = ["-r", "-m"], f"user root; {directives}"
+    extra = ["-g", directives.strip()] if directives.strip() else []
+    return [unshare, *flags, "sh", "-c", script, "sh", str(hosts), str(scratch), nginx, *extra, *nginx_args]
+
+
+def nginx_test(conf: str, tmp_path: Path) -> None:
+    """Asserts ``nginx -t`` accepts ``conf`` (skips, or fails under DIFY_REQUIRE_TOOLS, without tools)."""
+    argv = nginx_in_namespace(conf, tmp_path, "-t")
+    if argv is None:
+        return
+    result = subprocess.run(argv, check=False, capture_output=True, text=True, timeout=60)
     output = result.stdout + result.stderr
     if NAMESPACE_READY not in result.stderr:
         _unavailable(f"cannot set up a private mount namespace: {output.strip()}")
         return
     assert result.returncode == 0, output
     assert "test is successful" in output
+
+
+@pytest.mark.parametrize("collaboration", [True, False])
+def test_nginx_accepts_config(collaboration: bool, tmp_path: Path) -> None:
+    nginx_test(render_nginx_conf(routes(collaboration)), tmp_path)

@@ -21,18 +21,44 @@ from tests.lookup import find, kinds
 def test_stack_passes_schema_and_reference_checks(stack: str, request: pytest.FixtureRequest) -> None:
     recording: Recording = request.getfixturevalue(stack)
     objs = objects(recording, show_secrets=False)
-    assert len(objs) == {"dev": 38, "prod": 46}[stack]
+    assert len(objs) == {"dev": 58, "prod": 66}[stack]
     assert validate(objs, "1.33") == []
     assert render.leaks(recording) == []
 
 
-def test_every_object_lives_in_the_stack_namespace(dev: Recording) -> None:
-    for obj in objects(dev):
-        if obj["kind"] != "Namespace":
-            assert obj["metadata"]["namespace"] == "dify", obj["metadata"]["name"]
-    assert find(objects(dev), "Namespace", "dify")["metadata"]["labels"]["pod-security.kubernetes.io/enforce"] == (
-        "baseline"
-    )
+# Only what runs dify-sandbox (root + capabilities: Pod Security baseline) leaves the namespace.
+IN_SANDBOX_NAMESPACE = {
+    ("Deployment", "dify-sandbox"),
+    ("Service", "dify-sandbox"),
+    ("NetworkPolicy", "dify-sandbox"),
+    ("NetworkPolicy", "dify-default-deny"),
+    ("Secret", "credentials-isolated-secret"),
+}
+
+
+def test_every_object_lives_in_the_stack_namespace_but_the_sandbox(dev: Recording) -> None:
+    placed = {
+        (o["kind"], o["metadata"]["name"].rsplit("-", 1)[0] if o["kind"] == "Secret" else o["metadata"]["name"]): o[
+            "metadata"
+        ]["namespace"]
+        for o in objects(dev)
+        if o["kind"] != "Namespace" and o["metadata"]["namespace"] == "dify-sandbox"
+    }
+    assert placed == dict.fromkeys(IN_SANDBOX_NAMESPACE, "dify-sandbox")
+    assert {o["metadata"]["namespace"] for o in objects(dev) if o["kind"] != "Namespace"} == {"dify", "dify-sandbox"}
+
+
+@pytest.mark.parametrize(("name", "level"), [("dify", "restricted"), ("dify-sandbox", "baseline")])
+def test_namespaces_enforce_pod_security_at_a_pinned_version(dev: Recording, name: str, level: str) -> None:
+    labels = find(objects(dev), "Namespace", name)["metadata"]["labels"]
+    assert {k: v for k, v in labels.items() if k.startswith("pod-security")} == {
+        "pod-security.kubernetes.io/enforce": level,
+        "pod-security.kubernetes.io/enforce-version": "v1.33",
+        "pod-security.kubernetes.io/warn": level,
+        "pod-security.kubernetes.io/warn-version": "v1.33",
+        "pod-security.kubernetes.io/audit": "restricted",
+        "pod-security.kubernetes.io/audit-version": "v1.33",
+    }
 
 
 def test_synth_cli_writes_manifests_and_resources(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -171,6 +197,6 @@ def test_longest_environment_name_keeps_every_label_valid() -> None:
             labelled[where] += bool(meta.get("labels"))
     deployment = find(objs, "Deployment", "dify-api")
     assert deployment["metadata"]["labels"]["app.kubernetes.io/instance"] == "dify-eeeeeeeeeeeeeeeeeeee"
-    # Every one of the 38 objects is labelled, and so are the 16 pod templates (12 Deployments,
+    # Every one of the 58 objects is labelled, and so are the 16 pod templates (12 Deployments,
     # 3 StatefulSets, 1 Job).
-    assert labelled == {"object": 38, "template": 16}
+    assert labelled == {"object": 58, "template": 16}

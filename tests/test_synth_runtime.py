@@ -72,7 +72,9 @@ def test_sandbox_without_kill_cannot_stop_runaway_code(objs: list[Obj]) -> None:
     sandbox = container(find(objs, "Deployment", "dify-sandbox"))
     sandbox["securityContext"]["capabilities"]["add"].remove("KILL")
     (problem,) = _problems(objs)
-    assert problem.startswith("Deployment/dify/dify-sandbox container sandbox: lacks capabilities KILL the image uses")
+    assert problem.startswith(
+        "Deployment/dify-sandbox/dify-sandbox container sandbox: lacks capabilities KILL the image uses"
+    )
 
 
 def test_sandbox_forced_non_root_is_refused(objs: list[Obj]) -> None:
@@ -106,15 +108,12 @@ def test_probe_on_a_port_nothing_binds(objs: list[Obj]) -> None:
 def test_port_moved_by_env_but_not_in_the_spec(objs: list[Obj]) -> None:
     sandbox = container(find(objs, "Deployment", "dify-sandbox"))
     next(v for v in sandbox["env"] if v["name"] == "SANDBOX_PORT")["value"] = "8195"
+    where = "Deployment/dify-sandbox/dify-sandbox container sandbox: "
     assert set(_problems(objs)) == {
-        "Deployment/dify/dify-sandbox container sandbox: declares port 8194, where the process does not listen "
-        "(it binds [8195])",
-        "Deployment/dify/dify-sandbox container sandbox: readinessProbe targets port http, where the process does "
-        "not listen",
-        "Deployment/dify/dify-sandbox container sandbox: livenessProbe targets port http, where the process does "
-        "not listen",
-        "Deployment/dify/dify-sandbox container sandbox: startupProbe targets port http, where the process does "
-        "not listen",
+        where + "declares port 8194, where the process does not listen (it binds [8195])",
+        where + "readinessProbe targets port http, where the process does not listen",
+        where + "livenessProbe targets port http, where the process does not listen",
+        where + "startupProbe targets port http, where the process does not listen",
     }
 
 

@@ -116,7 +116,8 @@ def _services(ctx: AppContext) -> dict[str, EnvValue]:
         "WEAVIATE_ENDPOINT": vector.endpoint,
         "WEAVIATE_GRPC_ENDPOINT": vector.grpc_endpoint,
         "WEAVIATE_API_KEY": vector.api_key,
-        "CODE_EXECUTION_ENDPOINT": CATALOG["sandbox"].url(),
+        # The sandbox runs in its own namespace (Pod Security baseline): a qualified name.
+        "CODE_EXECUTION_ENDPOINT": CATALOG["sandbox"].url(namespace=ctx.config.sandbox_namespace),
         "CODE_EXECUTION_API_KEY": creds["sandbox-api-key"],
         "SSRF_PROXY_HTTP_URL": CATALOG["ssrf-proxy"].url("proxy"),
         "SSRF_PROXY_HTTPS_URL": CATALOG["ssrf-proxy"].url("proxy"),

@@ -35,15 +35,14 @@ ENTRY = CATALOG["plugin-daemon"]
 DEBUG_SERVICE_NAME = f"{PREFIX}-plugin-debug"
 STORAGE_ROOT = "/app/storage"
 
-# The image has no USER and runs as root; plugin runtimes install packages with uv/pip and write
-# caches outside the storage volume ($HOME, tiktoken), which a read-only root would break at
-# plugin-install time. It needs no capability, so all are dropped.
-SECURITY = SecurityProfile(
-    run_as_user=None,
-    run_as_non_root=False,
-    read_only_root_filesystem=False,
-    reason="image runs as root and plugin installs write outside /app/storage",
-)
+# The image has no USER, so it would run as root, but nothing in the daemon needs root or a
+# capability (plugin-daemon 0.6.3: no setuid, chown or chroot; plugins run as the daemon's own
+# uid), so it runs as uid 1000 under Pod Security restricted. What it writes is on mounts: the
+# plugin storage and working path (the claim, group-owned through fsGroup), /tmp, and $HOME, where
+# `uv venv` keeps its own caches (it inherits the daemon's environment). The pre-downloaded
+# tiktoken encodings in /app/.tiktoken are only read.
+SECURITY = SecurityProfile(run_as_user=1000, run_as_group=1000, fs_group=1000)
+HOME = "/home/plugin-daemon"
 
 
 @dataclass(kw_only=True)
@@ -92,6 +91,8 @@ def plugin_daemon_env(args: AppServiceArgs) -> dict[str, EnvValue]:
         # Default true: at every start the daemon times pypi.org against two mirrors in China and
         # silently installs plugin dependencies from the fastest (cmd/server/main.go @ 0.6.3).
         "PIP_MIRROR_AUTO_DETECT": "false",
+        # uid 1000 may have no passwd entry: tools find their home through the environment.
+        "HOME": HOME,
     }
 
 
@@ -122,7 +123,7 @@ class PluginDaemon(pulumi.ComponentResource):
             readiness=ready,
             liveness=http_probe("/health/check", period=20, failures=6),
             startup=startup(ready, budget_seconds=300),
-            mounts=[mount("storage", STORAGE_ROOT), mount("tmp", "/tmp")],
+            mounts=[mount("storage", STORAGE_ROOT), mount("tmp", "/tmp"), mount("home", HOME)],
         )
         shared_rwo = args.storage_access_mode == "ReadWriteOnce"
         deployed = deploy(
@@ -140,6 +141,7 @@ class PluginDaemon(pulumi.ComponentResource):
                         ),
                     ),
                     empty_dir("tmp", "1Gi"),
+                    empty_dir("home", "2Gi"),
                 ],
                 # Two daemons on one RWO working directory race on plugin venvs; stop first.
                 strategy="Recreate" if shared_rwo else "RollingUpdate",

@@ -34,7 +34,8 @@ SECURITY = SecurityProfile(
 
 
 def sandbox_env(args: AppServiceArgs) -> dict[str, EnvValue]:
-    proxy = CATALOG["ssrf-proxy"].url("proxy")
+    # The proxy lives in the main namespace, the sandbox in <namespace>-sandbox.
+    proxy = CATALOG["ssrf-proxy"].url("proxy", namespace=args.ctx.config.namespace)
     return {
         "API_KEY": args.ctx.credentials["sandbox-api-key"],
         # The image's config.yaml says debug: True; upstream compose turns it off.

@@ -159,6 +159,11 @@ def _semantic_problems(config: StackConfig, secret_keys: set[str]) -> list[str]:
             )
         )
     problems += _plugin_debugging_problems(config)
+    if len(config.sandbox_namespace) > 63:
+        # The sandbox's namespace is "<namespace>-sandbox", itself a DNS-1123 label.
+        problems.append(
+            problem(["namespace"], config.namespace, "at most 55 characters (it also names <namespace>-sandbox)")
+        )
     mail = config.mail
     if mail is not None:
         if mail.type == "smtp" and mail.smtp is None:

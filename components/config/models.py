@@ -7,9 +7,10 @@ pass silently), and every default here is what an unset key means.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+import re
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 from pydantic.alias_generators import to_camel
 
 from components.config.types import (
@@ -43,6 +44,7 @@ class _Model(BaseModel):
 
 
 Replicas = Field(default=1, ge=1, le=50)
+SANDBOX_NAMESPACE_SUFFIX = "-sandbox"
 
 ServiceName = Literal[
     "api",
@@ -122,6 +124,86 @@ class IngressSettings(_Model):
 
 class RouterSettings(_Model):
     service_type: Literal["ClusterIP", "NodePort", "LoadBalancer"] = "ClusterIP"
+
+
+class NetworkPolicySettings(_Model):
+    """Where the peers that are not Dify's own pods live; the flows themselves are fixed in code
+    (components/flows.py)."""
+
+    enabled: Flag = True
+    dns_namespace: DnsLabel = "kube-system"
+    dns_pod_labels: dict[str, StrictStr] = Field(default_factory=lambda: {"k8s-app": "kube-dns"})
+    ingress_namespace: DnsLabel = "ingress-nginx"
+
+
+_REQUEST_RATE = re.compile(r"^[1-9][0-9]{0,5}r/[sm]$")
+_BODY_SIZE = re.compile(r"^[1-9][0-9]{0,5}[kKmMgG]?$")
+# CSP host-source / scheme-source / keyword: nothing that could end the header or the nginx string.
+_FRAME_SOURCE = re.compile(
+    r"^('self'|'none'|\*|[a-z][a-z0-9+.-]*:|([a-z][a-z0-9+.-]*://)?(\*\.)?[a-z0-9-]+(\.[a-z0-9-]+)*(:([0-9]{1,5}|\*))?)$"
+)
+
+
+def _request_rate(value: str) -> str:
+    if not _REQUEST_RATE.fullmatch(value):
+        raise ValueError("expected a request rate above zero such as 20r/s or 600r/m")
+    return value
+
+
+def _body_size(value: str) -> str:
+    if not _BODY_SIZE.fullmatch(value):
+        raise ValueError("expected an nginx size above zero such as 100M, 512k or 1g")
+    return value
+
+
+def _frame_source(value: str) -> str:
+    if not _FRAME_SOURCE.fullmatch(value):
+        raise ValueError("expected a CSP frame-ancestors source such as 'self' or https://intranet.example.com")
+    return value
+
+
+RequestRate = Annotated[StrictStr, AfterValidator(_request_rate)]
+BodySize = Annotated[StrictStr, AfterValidator(_body_size)]
+FrameSource = Annotated[StrictStr, AfterValidator(_frame_source)]
+
+
+class RequestBudget(_Model):
+    """One per-client ``limit_req`` budget: a sustained rate plus a burst served without delay."""
+
+    rate: RequestRate
+    burst: Count = Field(ge=0, le=100000)
+
+
+class RateLimits(_Model):
+    enabled: Flag = True
+    # A console page load fires a few dozen /console/api calls at once: the burst absorbs them.
+    console: RequestBudget = RequestBudget(rate="20r/s", burst=100)
+    public_api: RequestBudget = RequestBudget(rate="10r/s", burst=50)
+
+
+class EdgeSettings(_Model):
+    """What the router and the Ingress enforce in front of Dify (see README, "Edge hardening")."""
+
+    security_headers: Flag = True
+    referrer_policy: Literal[
+        "no-referrer",
+        "no-referrer-when-downgrade",
+        "origin",
+        "origin-when-cross-origin",
+        "same-origin",
+        "strict-origin",
+        "strict-origin-when-cross-origin",
+        "unsafe-url",
+    ] = "strict-origin-when-cross-origin"
+    frame_ancestors: list[FrameSource] = Field(default_factory=lambda: ["'self'"])
+    web_app_frame_ancestors: list[FrameSource] = Field(default_factory=list)
+    hsts_max_age: Count = Field(default=31536000, ge=0, le=63072000)
+    rate_limit: RateLimits = RateLimits()
+    console_allow_list: list[Cidr] = Field(default_factory=list)
+    trusted_proxies: list[Cidr] = Field(default_factory=list)
+    max_body_size: BodySize = "100M"
+    ingress_snippets: Flag = False
+    ingress_split: Flag = False
 
 
 class PluginDebugging(_Model):
@@ -229,6 +311,10 @@ class StackConfig(_Model):
     features: Features = Field(default=Features(), description="Optional Dify services.")
     ingress: IngressSettings = Field(default=IngressSettings(), description="Optional Kubernetes Ingress.")
     router: RouterSettings = Field(default=RouterSettings(), description="The in-namespace nginx router.")
+    edge: EdgeSettings = Field(default=EdgeSettings(), description="Edge hardening on the router and the Ingress.")
+    network_policy: NetworkPolicySettings = Field(
+        default=NetworkPolicySettings(), description="NetworkPolicies generated from the flow table."
+    )
     plugin_debugging: PluginDebugging = Field(
         default=PluginDebugging(), description="Reaching the plugin daemon's remote-debugging port."
     )
@@ -236,6 +322,12 @@ class StackConfig(_Model):
     persistence: Persistence = Field(default=Persistence(), description="Volumes and storage class.")
     mail: MailSettings | None = Field(default=None, description="Outgoing mail (invites, password resets).")
     app: AppSettings = Field(default=AppSettings(), description="Dify api/worker settings.")
+
+    @property
+    def sandbox_namespace(self) -> str:
+        """Where dify-sandbox runs: it needs root and capabilities (Pod Security baseline), so it
+        is kept out of the namespace that enforces restricted for the rest of Dify."""
+        return f"{self.namespace}{SANDBOX_NAMESPACE_SUFFIX}"
 
     @property
     def public_url(self) -> str:

@@ -38,6 +38,44 @@ _NOTE_TREE: dict[str, dict[str, str]] = {
         "(100m bodies, one-hour timeouts, no buffering).",
     },
     "router": {"serviceType": "Type of the dify-router Service (port 80)."},
+    "edge": {
+        "securityHeaders": "Send X-Content-Type-Options, Referrer-Policy, the frame policy and (https only) HSTS "
+        "on every router response; on the Ingress only with ingressSnippets.",
+        "referrerPolicy": "Referrer-Policy header value.",
+        "frameAncestors": "CSP frame-ancestors sources for every page except Dify's embeddable web apps "
+        "(/chat, /chatbot, /completion, /workflow, /webapp-signin); empty sends none.",
+        "webAppFrameAncestors": "frame-ancestors sources for the embeddable web apps; empty (the default) lets any "
+        "site embed them, as Dify's embed feature needs.",
+        "hstsMaxAge": "Strict-Transport-Security max-age in seconds, sent only when scheme is https; 0 sends none.",
+        "rateLimit": "Per-client request budgets (HTTP 429 beyond them); web pages, /socket.io/ and health "
+        "checks are never limited.",
+        "consoleAllowList": "CIDRs allowed to reach /console/api; empty allows everyone, otherwise others get 403.",
+        "trustedProxies": "CIDRs of proxies in front of the router whose X-Forwarded-For names the client "
+        "(for rate limits and the allow-list).",
+        "maxBodySize": "Largest request body (uploads), as NGINX_CLIENT_MAX_BODY_SIZE.",
+        "ingressSnippets": "Put the security headers and limit_req_status 429 in configuration-snippet "
+        "annotations (the controller must allow snippets).",
+        "ingressSplit": "One Ingress per budget (dify, dify-console, dify-app-api, dify-public-api) so each "
+        "path group gets its own rate-limit zone.",
+    },
+    "edge.rateLimit": {
+        "enabled": "Apply the per-client request budgets.",
+        "console": "Budget shared by /console/api, /api, /files and /openapi.",
+        "publicApi": "Budget of the public API: /v1, /mcp, /triggers and plugin endpoints /e/.",
+    },
+    **{
+        f"edge.rateLimit.{budget}": {
+            "rate": "Sustained requests per client: Nr/s or Nr/m.",
+            "burst": "Requests a client may send at once above the rate before getting 429.",
+        }
+        for budget in ("console", "publicApi")
+    },
+    "networkPolicy": {
+        "enabled": "Default-deny in both directions plus one NetworkPolicy per workload from the flow table.",
+        "dnsNamespace": "Namespace of the cluster DNS pods every pod may query on port 53.",
+        "dnsPodLabels": "Labels of the cluster DNS pods (kube-dns and CoreDNS both carry k8s-app: kube-dns).",
+        "ingressNamespace": "Namespace of the ingress controller allowed to reach web, api, websocket, plugin daemon.",
+    },
     "pluginDebugging": {
         "expose": (
             "How plugin developers reach the daemon's remote-debugging port 5003: port-forward "

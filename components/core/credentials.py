@@ -25,6 +25,10 @@ class CredentialsArgs:
     labels: Mapping[str, str]
     agent_v2: bool = True
     user_secrets: Mapping[str, pulumi.Output[str]] = field(default_factory=dict)
+    # Keys a workload in another namespace reads: a secretKeyRef cannot cross namespaces, so they
+    # are copied into a Secret there (the same generated values: both sides still match).
+    isolated_namespace: pulumi.Input[str] | None = None
+    isolated_keys: tuple[str, ...] = ()
 
 
 def _generate(parent: pulumi.Resource, name: str, credential: Credential) -> pulumi.Output[str]:
@@ -62,6 +66,16 @@ class Credentials(pulumi.ComponentResource):
             string_data=self.values,
             opts=pulumi.ResourceOptions(parent=self),
         )
+        self.isolated: dict[str, SecretRef] = {}
+        if args.isolated_namespace is not None and args.isolated_keys:
+            isolated = k8s.core.v1.Secret(
+                f"{name}-isolated-secret",
+                metadata=object_meta(None, args.isolated_namespace, args.labels),
+                type="Opaque",
+                string_data={key: self.values[key] for key in args.isolated_keys},
+                opts=pulumi.ResourceOptions(parent=self),
+            )
+            self.isolated = {key: SecretRef(isolated.metadata.name, key) for key in args.isolated_keys}
         self.register_outputs({"secret_name": self.secret.metadata.name})
 
     def ref(self, key: str) -> SecretRef:

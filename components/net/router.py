@@ -12,12 +12,13 @@ config and resolves upstream Service names at startup, so an in-place edit would
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pulumi
 import pulumi_kubernetes as k8s
 
 from components.catalog import CATALOG, ROUTER_SERVICE_PORT
+from components.config.models import EdgeSettings
 from components.kube import ContainerSpec, SecurityProfile, empty_dir, http_probe, mount, object_meta
 from components.net.nginx_conf import HEALTH_PATH, render_nginx_conf
 from components.routing import routes
@@ -43,6 +44,10 @@ class RouterArgs(ServiceInputs):
     labels: Mapping[str, str]
     service_type: str = "ClusterIP"
     collaboration: bool = True
+    # What clients open (X-Forwarded-Proto/Port, Dify-Hook-Url) and the edge policy (headers,
+    # rate limits, allow-list, body size): see components/net/nginx_conf.py.
+    public_url: str = "http://localhost:8080"
+    edge: EdgeSettings = field(default_factory=EdgeSettings)
 
 
 class Router(pulumi.ComponentResource):
@@ -54,7 +59,14 @@ class Router(pulumi.ComponentResource):
         self.config_map = k8s.core.v1.ConfigMap(
             f"{name}-config",
             metadata=object_meta(None, args.namespace, args.labels),
-            data={CONFIG_KEY: render_nginx_conf(routes(args.collaboration), listen_port=ENTRY.port("http"))},
+            data={
+                CONFIG_KEY: render_nginx_conf(
+                    routes(args.collaboration),
+                    public_url=args.public_url,
+                    edge=args.edge,
+                    listen_port=ENTRY.port("http"),
+                )
+            },
             opts=pulumi.ResourceOptions(parent=self),
         )
         container = ContainerSpec(

@@ -1,0 +1,168 @@
+"""The one flow table: who talks to whom, on which port, and why.
+
+Every NetworkPolicy is generated from it (components/net/network_policies.py), the README shows
+it, and a test proves that the rendered policies open exactly these flows and nothing else.
+The facts are upstream compose's networks (the sandbox on an ``internal`` network whose only exit
+is the SSRF proxy, local_sandbox likewise behind its own proxy) and the addresses our env wires
+(components/app/env.py). A flow whose endpoint a feature leaves out is simply absent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from components.catalog import ServiceKey
+from components.config.models import StackConfig
+
+
+@dataclass(frozen=True)
+class Pods:
+    """The pods of one of our workloads (selected by their component label)."""
+
+    key: ServiceKey
+
+
+@dataclass(frozen=True)
+class Dns:
+    """The cluster DNS (namespace and pod labels from ``dify:networkPolicy``)."""
+
+
+@dataclass(frozen=True)
+class IngressController:
+    """The ingress controller's pods (their namespace from ``dify:networkPolicy``)."""
+
+
+@dataclass(frozen=True)
+class Internet:
+    """Public addresses: 0.0.0.0/0 and ::/0 except private, loopback, link-local (the cloud
+    metadata endpoint 169.254.169.254) and CGNAT ranges; ``private_allowed`` adds the stack's
+    ``ssrfProxy.allowPrivateIps`` (a model server on the LAN)."""
+
+    private_allowed: bool = False
+
+
+@dataclass(frozen=True)
+class Anyone:
+    """Any source, inside or outside the cluster: the edge."""
+
+
+Peer = Pods | Dns | IngressController | Internet | Anyone
+
+# Ports: a name of the target workload's container port, or (number, protocol) for peers that
+# are not our pods. An empty tuple means every port (a forward proxy dials any port).
+Port = str | tuple[int, str]
+
+API_FAMILY: tuple[ServiceKey, ...] = ("api", "api-websocket", "worker", "worker-beat", "migration")
+DNS_PORTS: tuple[Port, ...] = ((53, "UDP"), (53, "TCP"))
+HTTPS: tuple[Port, ...] = ((443, "TCP"),)
+
+
+@dataclass(frozen=True)
+class Flow:
+    source: Peer
+    target: Peer
+    ports: tuple[Port, ...]
+    reason: str
+    when: Callable[[StackConfig], bool] | None = None
+
+
+def _smtp_port(config: StackConfig) -> tuple[Port, ...]:
+    mail = config.mail
+    if mail is None or mail.type != "smtp" or mail.smtp is None:
+        return ()
+    return ((mail.smtp.port, "TCP"),)
+
+
+def _from_family(target: ServiceKey, ports: tuple[Port, ...], reason: str) -> list[Flow]:
+    return [Flow(Pods(source), Pods(target), ports, reason) for source in API_FAMILY]
+
+
+def flows(config: StackConfig) -> list[Flow]:
+    """The flows of one stack, conditions applied; endpoints of disabled features included
+    (the generator drops flows whose workloads are not deployed)."""
+    table: list[Flow] = [
+        # The edge.
+        *[
+            Flow(Pods("router"), Pods(target), ("http",), f"router → {target}: the routing table")
+            for target in ("api", "api-websocket", "web", "plugin-daemon")
+        ],
+        *[
+            Flow(IngressController(), Pods(target), ("http",), f"Ingress backend {target}: the routing table")
+            for target in ("api", "api-websocket", "web", "plugin-daemon")
+        ],
+        Flow(
+            Anyone(), Pods("router"), ("http",), "the router is the edge: port-forward, NodePort/LoadBalancer clients"
+        ),
+        Flow(
+            Anyone(),
+            Pods("plugin-daemon"),
+            ("plugin-debug",),
+            "remote plugin debugging published by pluginDebugging.expose",
+            when=lambda c: c.plugin_debugging.expose != "port-forward",
+        ),
+        Flow(
+            Pods("web"),
+            Pods("api"),
+            ("http",),
+            "server-side rendering and /auth/refresh call SERVER_CONSOLE_API_URL (web/service/server.ts)",
+        ),
+        # The api family and its stores and services (compose: api, worker and beat share every
+        # network; the migration Job runs the same image and config).
+        *_from_family("postgres", ("postgres",), "SQLAlchemy: the Dify database"),
+        *_from_family("redis", ("redis",), "cache, Celery broker, locks, Socket.IO fan-out"),
+        *_from_family("weaviate", ("http",), "vector store REST API (WEAVIATE_ENDPOINT)"),
+        *_from_family("weaviate", ("grpc",), "vector store gRPC (WEAVIATE_GRPC_ENDPOINT)"),
+        *_from_family("sandbox", ("http",), "code nodes (CODE_EXECUTION_ENDPOINT)"),
+        *_from_family("plugin-daemon", ("http",), "plugin invocations (PLUGIN_DAEMON_URL)"),
+        *_from_family("agent-backend", ("http",), "Agent v2 runs (AGENT_BACKEND_BASE_URL)"),
+        *_from_family("ssrf-proxy", ("proxy",), "user-supplied URLs (HTTP nodes, tools) go through the SSRF proxy"),
+        *[
+            Flow(Pods(source), Internet(), HTTPS + _smtp_port(config), "marketplace, OAuth, Sentry and mail go direct")
+            for source in ("api", "worker")
+        ],
+        # The plugin daemon.
+        Flow(Pods("plugin-daemon"), Pods("api"), ("http",), "inner API backwards invocation (DIFY_INNER_API_URL)"),
+        Flow(Pods("plugin-daemon"), Pods("postgres"), ("postgres",), "its own database dify_plugin"),
+        Flow(Pods("plugin-daemon"), Pods("redis"), ("redis",), "plugin state and sessions"),
+        Flow(
+            Pods("plugin-daemon"),
+            Internet(private_allowed=True),
+            (),
+            "marketplace, PyPI and the model providers plugins call; never private ranges unless allow-listed",
+        ),
+        # Code execution: the sandbox's only exit is the SSRF proxy (compose: internal network).
+        Flow(Pods("sandbox"), Pods("ssrf-proxy"), ("proxy",), "sandboxed code reaches out only through the proxy"),
+        # Agent v2.
+        Flow(Pods("agent-backend"), Pods("redis"), ("redis",), "its Redis db (DIFY_AGENT_REDIS_URL)"),
+        Flow(
+            Pods("agent-backend"), Pods("local-sandbox"), ("http",), "shell sessions (DIFY_AGENT_SHELLCTL_ENTRYPOINT)"
+        ),
+        Flow(Pods("agent-backend"), Pods("agent-ssrf-proxy"), ("proxy",), "agent egress goes through its proxy"),
+        Flow(
+            Pods("agent-backend"), Pods("plugin-daemon"), ("http",), "tools and models (DIFY_AGENT_PLUGIN_DAEMON_URL)"
+        ),
+        Flow(Pods("agent-backend"), Pods("api"), ("http",), "inner API (DIFY_AGENT_INNER_API_URL)"),
+        Flow(Pods("local-sandbox"), Pods("agent-ssrf-proxy"), ("proxy",), "the shell workspace's only exit"),
+        # The proxies.
+        Flow(
+            Pods("ssrf-proxy"), Internet(private_allowed=True), (), "proxied requests: public, or allow-listed private"
+        ),
+        Flow(Pods("agent-ssrf-proxy"), Internet(), (), "proxied agent requests: public addresses only"),
+        Flow(Pods("agent-ssrf-proxy"), Pods("api"), ("http",), "sandboxed agents fetch /files/ from the api"),
+        Flow(Pods("agent-ssrf-proxy"), Pods("agent-backend"), ("http",), "sandboxed agents call /agent-stub/"),
+    ]
+    return [flow for flow in table if flow.when is None or flow.when(config)]
+
+
+def deployed_services(config: StackConfig) -> frozenset[ServiceKey]:
+    """The workloads a stack runs (the feature toggles decide; tests hold the platform to it)."""
+    keys: set[ServiceKey] = {
+        "api", "worker", "worker-beat", "migration", "web", "sandbox", "plugin-daemon", "ssrf-proxy", "router",
+        "postgres", "redis", "weaviate",
+    }  # fmt: skip
+    if config.features.collaboration:
+        keys.add("api-websocket")
+    if config.features.agent_v2:
+        keys |= {"agent-backend", "local-sandbox", "agent-ssrf-proxy"}
+    return frozenset(keys)
