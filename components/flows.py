@@ -166,3 +166,50 @@ def deployed_services(config: StackConfig) -> frozenset[ServiceKey]:
     if config.features.agent_v2:
         keys |= {"agent-backend", "local-sandbox", "agent-ssrf-proxy"}
     return frozenset(keys)
+
+
+def _describe(peer: Peer) -> str:
+    if isinstance(peer, Pods):
+        return peer.key
+    if isinstance(peer, Internet):
+        return "internet (+ allowPrivateIps)" if peer.private_allowed else "internet"
+    return {Dns: "cluster DNS", IngressController: "ingress controller", Anyone: "anyone"}[type(peer)]
+
+
+def _ports_text(ports: tuple[Port, ...]) -> str:
+    if not ports:
+        return "any"
+    return ", ".join(p if isinstance(p, str) else f"{p[0]}/{p[1]}" for p in ports)
+
+
+def markdown_table(config: StackConfig) -> str:
+    """The README's rendering of the table (the default config: every feature on)."""
+    rows = ["| From | To | Port | Why |", "| --- | --- | --- | --- |"]
+    rows += [
+        f"| {_describe(f.source)} | {_describe(f.target)} | {_ports_text(f.ports)} | {f.reason} |"
+        for f in flows(config)
+    ]
+    rows.append("| every pod | cluster DNS | 53/UDP, 53/TCP | Service names resolve through the cluster DNS |")
+    return "\n".join(rows)
+
+
+if __name__ == "__main__":
+    import re
+    import sys
+    from pathlib import Path
+
+    from components.config.models import StackConfig as _Config
+
+    readme = Path(__file__).resolve().parent.parent / "README.md"
+    table = markdown_table(_Config(environment="dev", host="localhost:8080"))
+    text = readme.read_text()
+    updated = re.sub(
+        r"(<!-- flow-table:start -->\n).*?(<!-- flow-table:end -->)",
+        lambda m: f"{m.group(1)}{table}\n{m.group(2)}",
+        text,
+        flags=re.S,
+    )
+    if "--check" in sys.argv:
+        sys.exit(0 if updated == text else 1)
+    readme.write_text(updated)
+    print(f"wrote {readme.name}")
