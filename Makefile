@@ -41,6 +41,7 @@ pytest: $(VENV)/.dev
 
 config-reference: $(VENV)/.runtime
 	$(BIN)/python -m components.config.reference --write
+	$(BIN)/python -m components.flows
 
 clean:
 	rm -rf build .mypy_cache .pytest_cache .ruff_cache
@@ -62,3 +63,21 @@ pulumi-tools:
 ## e2e: both stacks applied to a real kube-apiserver (dry run, apply, read back, pod security)
 e2e: tools $(VENV)/.dev
 	DIFY_E2E=1 $(BIN)/python -m pytest -m e2e tests/e2e
+
+# Mutation testing (issue 5): a benchmark, not part of `make test`. Configured in pyproject.toml
+# [tool.mutmut]; mutmut keeps results in mutants/ and re-tests only what changed (`rm -rf mutants`
+# for a clean run). Score and the survivors judged equivalent: docs/mutation.md.
+.PHONY: mutation
+
+$(VENV)/.mutation: requirements.txt requirements-dev.txt requirements-mutation.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements-mutation.txt
+	touch $(VENV)/.runtime $(VENV)/.dev $@
+
+## mutation: mutmut over components/ (app, net, data, routing, workload, kube); killed/total per area
+mutation: $(VENV)/.mutation
+	$(BIN)/mutmut run --max-children $$(nproc)
+	@$(BIN)/mutmut results --all true | awk '{ sub(/^ +/, ""); n = index($$0, ": "); \
+	  split(substr($$0, 1, n - 1), part, "."); area = part[1] "/" part[2]; status = substr($$0, n + 2); \
+	  total[area]++; all++; if (status == "killed") { killed[area]++; k++ } } \
+	  END { for (a in total) printf "%-22s %5d/%-5d killed %5.1f%%\n", a, killed[a], total[a], 100 * killed[a] / total[a] | "sort"; \
+	  close("sort"); printf "%-22s %5d/%-5d killed %5.1f%%\n", "overall", k, all, 100 * k / all }'
