@@ -225,6 +225,8 @@ class Cluster:
             "--authorization-mode=RBAC", f"--enable-admission-plugins={ADMISSION_PLUGINS}",
             # Real clusters allow privileged containers; PodSecurity is what must refuse ours.
             "--allow-privileged=true", "--profiling=false", "--v=1",
+            # 127.0.0.1 may not be an Endpoints address: skip publishing the `kubernetes` Service's.
+            "--endpoint-reconciler-type=none",
         ])  # fmt: skip
         context = self.ssl_context()
         self._wait("kube-apiserver", lambda: _get(f"{self.server}/readyz", context) == 200, READY_TIMEOUT)
