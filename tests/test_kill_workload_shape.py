@@ -16,6 +16,7 @@ import pytest
 from synth.mocks import Recording
 from tests.conftest import objects
 from tests.lookup import find, kinds, pod_spec
+from tests.test_literals import PROD_PDBS
 
 Obj = dict[str, Any]
 POD_KINDS = ("Deployment", "StatefulSet", "Job")
@@ -202,15 +203,8 @@ STORES = {
     "dify-redis": ("/data", "2Gi"),
     "dify-weaviate": ("/var/lib/weaviate", "100Gi"),
 }
-PROD_REPLICATED = {
-    "dify-api",
-    "dify-api-websocket",
-    "dify-worker",
-    "dify-web",
-    "dify-sandbox",
-    "dify-ssrf-proxy",
-    "dify-router",
-}
+# The Deployments prod runs with 2 replicas: exactly the ones with a PDB.
+PROD_REPLICATED = PROD_PDBS
 INSTANCE = {"dev": "dify-dev", "prod": "dify-prod"}
 # (the stack's namespace, the sandbox's baseline namespace) from dify:environment.
 NAMESPACES = {"dev": ("dify", "dify-sandbox"), "prod": ("dify-prod", "dify-prod-sandbox")}
