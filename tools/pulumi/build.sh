@@ -58,6 +58,12 @@ measure() {
   echo "build.sh: $name done in $wall, peak RSS $rss" >&2
 }
 
+# fresh NAME DIR: true when bin/NAME exists and was built from DIR's current sources (our own
+# modules change with the repo; upstream pieces are keyed by version instead).
+sources_sum() { (cd "$2" && find . -type f \( -name '*.go' -o -name 'go.mod' -o -name 'go.sum' \) | sort | xargs sha256sum | sha256sum | cut -c1-16); }
+fresh() { [ -x "$bin/$1" ] && [ "$(cat "$bin/.$1.sum" 2>/dev/null)" = "$(sources_sum "$1" "$2")" ]; }
+stamp() { sources_sum "$1" "$2" >"$bin/.$1.sum"; }
+
 module_dir() { # MODULE@VERSION → its directory in the module cache (downloaded if needed)
   (cd / && go mod download -json "$1" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')
 }
@@ -71,7 +77,7 @@ build_cli() {
 }
 
 build_language_python() {
-  [ -x "$bin/pulumi-language-python" ] && [ -f "$bin/pulumi-language-python-exec" ] && return
+  fresh pulumi-language-python "$here/language-python" && [ -f "$bin/pulumi-language-python-exec" ] && return
   local sdk_version sdk
   sdk_version="$(awk '$1 == "github.com/pulumi/pulumi/sdk/v3" { print $2; exit }' "$here/language-python/go.mod")"
   sdk="$(module_dir "github.com/pulumi/pulumi/sdk/v3@$sdk_version")"
@@ -80,6 +86,7 @@ build_language_python() {
   # The SDK's own driver script, which the host runs in the project's virtualenv.
   install -m 0755 "$sdk/python/cmd/pulumi-language-python-exec" "$bin/pulumi-language-python-exec"
   mv "$bin/pulumi-language-python.tmp" "$bin/pulumi-language-python"
+  stamp pulumi-language-python "$here/language-python"
 }
 
 build_kubernetes() {
@@ -108,9 +115,9 @@ build_kubernetes() {
 
 build_random() {
   local out="$bin/pulumi-resource-random" dir="$here/random"
-  [ -x "$out" ] && return
+  fresh pulumi-resource-random "$dir" && return
   local gen="$cache/src/pulumi-random-$random_plugin"
-  if [ ! -f "$gen/.prepared" ]; then
+  if [ ! -f "$gen/.prepared" ] || [ "$(cat "$gen/.prepared")" != "$(sources_sum x "$dir")" ]; then
     # tfgen writes schema.json and bridge-metadata.json, which the provider binary embeds: build
     # the generator, run it into a writable copy of the provider command, build from that copy.
     rm -rf "$gen"
@@ -120,19 +127,26 @@ build_random() {
     measure random-tfgen bash -c "cd '$gen' && go build -trimpath -o '$gen/pulumi-tfgen-random' \
       -ldflags '-X dify.local/tools/pulumi/random.Version=$random_plugin' ./cmd/pulumi-tfgen-random \
       && PULUMI_SKIP_MISSING_MAPPING_ERROR=true ./pulumi-tfgen-random schema --out cmd/pulumi-resource-random"
-    touch "$gen/.prepared"
+    sources_sum x "$dir" >"$gen/.prepared"
   fi
   measure random bash -c "cd '$gen' && go build -trimpath -o '$out.tmp' \
     -ldflags '-s -w -X dify.local/tools/pulumi/random.Version=$random_plugin' ./cmd/pulumi-resource-random"
   mv "$out.tmp" "$out"
+  stamp pulumi-resource-random "$dir"
+}
+
+install_plugin() { # NAME VERSION: install bin/pulumi-resource-NAME as that plugin unless it is already
+  local name="$1" version="$2" file="$bin/pulumi-resource-$1"
+  local installed="$PULUMI_HOME/plugins/resource-$name-v$version/pulumi-resource-$name"
+  cmp -s "$file" "$installed" && return
+  [ -e "$installed" ] && "$bin/pulumi" plugin rm resource "$name" "$version" --yes >&2
+  # `--file` installs the binary we built; with PULUMI_HOME here nothing is downloaded.
+  "$bin/pulumi" plugin install resource "$name" "$version" --file "$file" >&2
 }
 
 install_plugins() {
-  # `--file` installs the binary we built; with PULUMI_HOME here nothing is downloaded.
-  "$bin/pulumi" plugin ls 2>/dev/null | grep -q "^kubernetes .*$k8s_plugin" ||
-    "$bin/pulumi" plugin install resource kubernetes "$k8s_plugin" --file "$bin/pulumi-resource-kubernetes" >&2
-  "$bin/pulumi" plugin ls 2>/dev/null | grep -q "^random .*$random_plugin" ||
-    "$bin/pulumi" plugin install resource random "$random_plugin" --file "$bin/pulumi-resource-random" >&2
+  install_plugin kubernetes "$k8s_plugin"
+  install_plugin random "$random_plugin"
 }
 
 print_env() {

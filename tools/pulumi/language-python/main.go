@@ -12,8 +12,12 @@
 //     `pulumi-language-python-exec` driver (shipped in the sdk/v3 module, installed beside this
 //     binary by build.sh) with the arguments and PULUMI_CONFIG environment that driver reads.
 //
-// Everything else (installing dependencies, `pulumi new` templates, code generation, policy
-// packs through RunPlugin) answers Unimplemented.
+//   - RunPlugin: runs a Python plugin program, which is how the engine starts a Python policy
+//     pack for `--policy-pack` (the pack's own virtualenv from PulumiPolicy.yaml), streaming its
+//     output back (the engine reads the analyzer's port from it).
+//
+// Everything else (installing dependencies, `pulumi new` templates, code generation) answers
+// Unimplemented.
 package main
 
 import (
@@ -201,6 +205,74 @@ func (h *host) Run(ctx context.Context, req *pulumirpc.RunRequest) (*pulumirpc.R
 		return &pulumirpc.RunResponse{Error: err.Error()}, nil
 	}
 	return &pulumirpc.RunResponse{}, nil
+}
+
+func (h *host) RunPlugin(req *pulumirpc.RunPluginRequest,
+	stream grpc.ServerStreamingServer[pulumirpc.RunPluginResponse],
+) error {
+	info := req.GetInfo()
+	if info == nil {
+		info = &pulumirpc.ProgramInfo{RootDirectory: req.GetPwd(), ProgramDirectory: req.GetPwd(), EntryPoint: "."}
+	}
+	opts, err := options(info)
+	if err != nil {
+		return err
+	}
+	tc, err := toolchain.ResolveToolchain(opts)
+	if err != nil {
+		return err
+	}
+	entry := info.GetEntryPoint()
+	if entry == "" {
+		entry = "."
+	}
+	// `python -u <dir>` runs the directory's __main__.py, as the policy SDK expects.
+	args := append([]string{"-u", filepath.Join(info.GetProgramDirectory(), entry)}, req.GetArgs()...)
+	cmd, err := tc.Command(stream.Context(), args...)
+	if err != nil {
+		return err
+	}
+	if cmd.Env == nil {
+		cmd.Env = os.Environ()
+	}
+	cmd.Env = append(cmd.Env, req.GetEnv()...)
+	cmd.Dir = req.GetPwd()
+	var send sync.Mutex
+	cmd.Stdout = streamWriter(stream, &send, func(b []byte) *pulumirpc.RunPluginResponse {
+		return &pulumirpc.RunPluginResponse{Output: &pulumirpc.RunPluginResponse_Stdout{Stdout: b}}
+	})
+	cmd.Stderr = streamWriter(stream, &send, func(b []byte) *pulumirpc.RunPluginResponse {
+		return &pulumirpc.RunPluginResponse{Output: &pulumirpc.RunPluginResponse_Stderr{Stderr: b}}
+	})
+	code := 0
+	if err := cmd.Run(); err != nil {
+		var exit *exec.ExitError
+		if !errors.As(err, &exit) {
+			return err
+		}
+		code = exit.ExitCode()
+	}
+	send.Lock()
+	defer send.Unlock()
+	return stream.Send(&pulumirpc.RunPluginResponse{Output: &pulumirpc.RunPluginResponse_Exitcode{Exitcode: int32(code)}})
+}
+
+type writerFunc func([]byte) (int, error)
+
+func (f writerFunc) Write(b []byte) (int, error) { return f(b) }
+
+// streamWriter forwards each write as one message (copied: the caller reuses its buffer).
+func streamWriter(stream grpc.ServerStreamingServer[pulumirpc.RunPluginResponse], send *sync.Mutex,
+	wrap func([]byte) *pulumirpc.RunPluginResponse,
+) writerFunc {
+	return func(b []byte) (int, error) {
+		send.Lock()
+		defer send.Unlock()
+		if err := stream.Send(wrap(append([]byte(nil), b...))); err != nil {
+			return 0, err
+		}
+		return len(b), nil
+	}
 }
 
 func program(info *pulumirpc.ProgramInfo, pwd string) string {
