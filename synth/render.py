@@ -69,10 +69,12 @@ def canonical(value: Any) -> Any:
     return value
 
 
-def _document_order(obj: dict[str, Any]) -> tuple[int, str]:
+def _document_order(obj: dict[str, Any]) -> tuple[int, str, str]:
     kind = obj.get("kind", "")
     rank = KIND_ORDER.index(kind) if kind in KIND_ORDER else len(KIND_ORDER)
-    return rank, f"{kind}/{(obj.get('metadata') or {}).get('name', '')}"
+    meta = obj.get("metadata") or {}
+    # The namespace breaks ties: one name may exist in two namespaces (dify-default-deny).
+    return rank, f"{kind}/{meta.get('name', '')}", meta.get("namespace") or ""
 
 
 def is_kubernetes_object(reg: Registration) -> bool:

@@ -255,12 +255,18 @@ def _by_name(objects: list[Any]) -> dict[str, tuple[list[str], dict[str, str]]]:
     return {obj.name: ([p.path for p in obj.paths], obj.annotations) for obj in objects}
 
 
-def test_ingress_default_is_one_object_with_the_console_budget() -> None:
-    assert _by_name(ingress_objects(True)) == {"dify": (ALL_PATHS, {**BASE, **CONSOLE_LIMIT})}
+def test_ingress_default_splits_the_budgets() -> None:
+    # Separate console and public-API budgets need separate objects: ingress-nginx rate-limits per
+    # Ingress object, so the default is the split layout.
+    assert [obj.name for obj in ingress_objects(True)] == ["dify", "dify-console", "dify-app-api", "dify-public-api"]
+
+
+def test_unsplit_ingress_is_one_object_with_the_console_budget() -> None:
+    assert _by_name(ingress_objects(True, edge(ingressSplit=False))) == {"dify": (ALL_PATHS, {**BASE, **CONSOLE_LIMIT})}
 
 
 def test_ingress_allow_list_moves_console_api_to_its_own_object() -> None:
-    settings = edge(consoleAllowList=["10.0.0.0/8", "192.168.1.10/32"])
+    settings = edge(consoleAllowList=["10.0.0.0/8", "192.168.1.10/32"], ingressSplit=False)
     assert _by_name(ingress_objects(True, settings)) == {
         "dify": ([p for p in ALL_PATHS if p != "/console/api"], {**BASE, **CONSOLE_LIMIT}),
         "dify-console": (
@@ -297,7 +303,7 @@ def test_ingress_rate_units_and_burst_multiplier() -> None:
 
 
 def test_ingress_snippets_carry_headers_and_429() -> None:
-    objects = ingress_objects(True, edge(ingressSnippets=True), "https://dify.example.com")
+    objects = ingress_objects(True, edge(ingressSnippets=True, ingressSplit=False), "https://dify.example.com")
     common = (
         'more_set_headers "X-Content-Type-Options: nosniff";\n'
         'more_set_headers "Referrer-Policy: strict-origin-when-cross-origin";\n'

@@ -158,7 +158,7 @@ KINDS = {
     "prod": {
         "ConfigMap": 4,
         "Deployment": 12,
-        "Ingress": 1,
+        "Ingress": 4,
         "Job": 1,
         "Namespace": 2,
         "NetworkPolicy": 18,
@@ -196,13 +196,31 @@ def test_nginx_routes_each_prefix_to_its_service_and_port(dev: Recording) -> Non
     assert "/inner/api" not in conf
 
 
+# One Ingress object per rate-limit budget (ingress-nginx limits per object): page and Socket.IO
+# traffic unlimited, the console and the app API on the console budget, the public API on its own.
+INGRESS_OBJECTS = {
+    "dify": ["/socket.io", "/explore", "/"],
+    "dify-console": ["/console/api"],
+    "dify-app-api": ["/api", "/openapi", "/files"],
+    "dify-public-api": ["/v1", "/mcp", "/triggers", "/e"],
+}
+
+
 def test_ingress_routes_each_prefix_to_its_service(prod: Recording) -> None:
-    (ingress,) = kinds(objects(prod), "Ingress")
-    (rule,) = ingress["spec"]["rules"]
-    assert rule["host"] == "dify.example.com"
-    paths = [(p["path"], p["pathType"], p["backend"]["service"]["name"]) for p in rule["http"]["paths"]]
-    assert paths == INGRESS_ROUTES
-    assert {p["backend"]["service"]["port"]["name"] for p in rule["http"]["paths"]} == {"http"}
+    ingresses = kinds(objects(prod), "Ingress")
+    found: dict[str, list[str]] = {}
+    paths = []
+    for ingress in ingresses:
+        (rule,) = ingress["spec"]["rules"]
+        assert rule["host"] == "dify.example.com"
+        assert ingress["spec"]["tls"] == [{"hosts": ["dify.example.com"], "secretName": "dify-tls"}]
+        found[ingress["metadata"]["name"]] = [p["path"] for p in rule["http"]["paths"]]
+        paths += [(p["path"], p["pathType"], p["backend"]["service"]["name"]) for p in rule["http"]["paths"]]
+    assert found == INGRESS_OBJECTS
+    assert sorted(paths) == sorted(INGRESS_ROUTES)
+    assert {
+        p["backend"]["service"]["port"]["name"] for i in ingresses for p in i["spec"]["rules"][0]["http"]["paths"]
+    } == {"http"}
 
 
 @pytest.mark.parametrize("stack", ["dev", "prod"])

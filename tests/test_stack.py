@@ -21,7 +21,7 @@ from tests.lookup import find, kinds
 def test_stack_passes_schema_and_reference_checks(stack: str, request: pytest.FixtureRequest) -> None:
     recording: Recording = request.getfixturevalue(stack)
     objs = objects(recording, show_secrets=False)
-    assert len(objs) == {"dev": 58, "prod": 66}[stack]
+    assert len(objs) == {"dev": 58, "prod": 69}[stack]
     assert validate(objs, "1.33") == []
     assert render.leaks(recording) == []
 
@@ -147,7 +147,11 @@ def test_stack_outputs(dev: Recording) -> None:
 def test_prod_has_ingress_and_no_router_port_in_host(prod: Recording) -> None:
     objs = objects(prod)
     ingress = find(objs, "Ingress", "dify")
-    paths = {p["path"]: p["backend"]["service"]["name"] for p in ingress["spec"]["rules"][0]["http"]["paths"]}
+    paths = {
+        p["path"]: p["backend"]["service"]["name"]
+        for i in kinds(objs, "Ingress")
+        for p in i["spec"]["rules"][0]["http"]["paths"]
+    }
     assert paths["/console/api"] == "dify-api"
     assert paths["/socket.io"] == "dify-api-websocket"
     assert paths["/e"] == "dify-plugin-daemon"
@@ -200,3 +204,19 @@ def test_longest_environment_name_keeps_every_label_valid() -> None:
     # Every one of the 58 objects is labelled, and so are the 16 pod templates (12 Deployments,
     # 3 StatefulSets, 1 Job).
     assert labelled == {"object": 58, "template": 16}
+
+
+def test_output_does_not_depend_on_the_hash_seed(tmp_path: Path) -> None:
+    # Set iteration order changes with PYTHONHASHSEED; two processes must still write the same
+    # bytes (two NetworkPolicies share a name in different namespaces, for one).
+    import os
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parent.parent
+    for seed in ("1", "4"):
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        command = [sys.executable, "-m", "synth", "prod", "--quiet", "--out", str(tmp_path / seed)]
+        subprocess.run(command, cwd=root, env=env, check=True, capture_output=True)
+    for path in sorted((tmp_path / "1").rglob("*.*")):
+        assert path.read_bytes() == (tmp_path / "4" / path.relative_to(tmp_path / "1")).read_bytes(), path.name

@@ -30,8 +30,19 @@ class Mutant:
 
 
 MUTANTS = (
-    Mutant("env-port", "components/app/env.py", '"CODE_EXECUTION_ENDPOINT": CATALOG["sandbox"].url(),',
-           '"CODE_EXECUTION_ENDPOINT": "http://dify-sandbox:8195",'),
+    Mutant("env-port", "components/app/env.py", '"PLUGIN_DAEMON_URL": CATALOG["plugin-daemon"].url(),',
+           '"PLUGIN_DAEMON_URL": "http://dify-plugin-daemon:5003",'),
+    Mutant("sandbox-wrong-namespace", "components/app/env.py",
+           'CATALOG["sandbox"].url(namespace=ctx.config.sandbox_namespace)', 'CATALOG["sandbox"].url()'),
+    Mutant("policy-sandbox-to-postgres", "components/flows.py",
+           'Flow(Pods("sandbox"), Pods("ssrf-proxy"), ("proxy",)',
+           'Flow(Pods("sandbox"), Pods("postgres"), ("postgres",)'),
+    Mutant("policy-metadata-open", "components/net/squid_conf.py",
+           '    "127.0.0.0/8",\n    "169.254.0.0/16",\n', '    "127.0.0.0/8",\n'),
+    Mutant("policy-no-default-deny", "components/net/network_policies.py",
+           'policy_types=["Ingress", "Egress"]\n                ),', 'policy_types=["Ingress"]\n                ),'),
+    Mutant("namespace-baseline", "components/platform.py", 'config.namespace, common, "restricted"',
+           'config.namespace, common, "baseline"'),
     Mutant("probe-port", "components/app/plugin_daemon.py", 'ready = http_probe("/health/check", period=10)',
            'ready = http_probe("/health/check", "plugin-debug", period=10)'),
     Mutant("route-service", "components/routing.py", 'Route("/e/", "plugin-daemon", hook_url_header=True)',

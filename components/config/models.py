@@ -203,7 +203,7 @@ class EdgeSettings(_Model):
     trusted_proxies: list[Cidr] = Field(default_factory=list)
     max_body_size: BodySize = "100M"
     ingress_snippets: Flag = False
-    ingress_split: Flag = False
+    ingress_split: Flag = True
 
 
 class PluginDebugging(_Model):
