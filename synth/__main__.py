@@ -102,7 +102,7 @@ def main(argv: list[str] | None = None) -> int:
         "secret placement"
     )
     unverified = unverified_facts()
-    print(f"runtime contract: {len(unverified)} upstream facts unverified (components/images.py)")
+    print(f"runtime contract: {len(unverified)} upstream facts unverified (components/images/)")
     if not args.quiet:
         print("\n".join(f"  unverified: {line}" for line in unverified))
     return 0

@@ -1,4 +1,4 @@
-"""Checks every rendered container against the image runtime contract (components/images.py).
+"""Checks every rendered container against the image runtime contract (components/images/).
 
 Schemas and cross-references cannot see that a read-only root filesystem meets a ``mkdir`` at
 start-up, that a probe targets a port nothing binds, or that a capability the code uses was

@@ -1,6 +1,6 @@
 """How every workload is built (components/kube.py, components/workload.py), as literals.
 
-Written by hand from the images' runtime contract (components/images.py, notes/runtime-contract-*)
+Written by hand from the images' runtime contract (components/images/, notes/runtime-contract-*)
 and the hardening the project promises (kube.py's docstring), never recomputed with the code under
 test: a dropped hardening field, a probe on the wrong path or port, a rollout that can take the
 only replica down, a lost label or a resource attached to the wrong component each changes one

@@ -1,7 +1,7 @@
 """Expected values written out from upstream facts, never recomputed with the code under test.
 
 Each table below is what Dify 1.16.1 needs (docker/docker-compose.yaml, the nginx template and
-the images at their pinned tags, as traced in components/images.py), typed by hand. A wrong port,
+the images at their pinned tags, as traced in components/images/), typed by hand. A wrong port,
 a route to the wrong Service, a credential reused for another purpose, an image typo, a dropped
 PDB or dependency each changes one literal here.
 """

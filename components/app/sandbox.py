@@ -15,7 +15,7 @@ from components.kube import ContainerSpec, EnvValue, SecurityProfile, empty_dir,
 
 ENTRY = CATALOG["sandbox"]
 
-# dify-sandbox 0.2.15 isolates user code itself (components/images.py has the traced facts): at
+# dify-sandbox 0.2.15 isolates user code itself (components/images/ has the traced facts): at
 # start the entrypoint unpacks Node into /opt and the server rewrites /var/sandbox; on the first
 # run it appends pool users to /etc/passwd; per run it chowns the script to a pool uid
 # (10000-10999), chroots, installs seccomp and setuid()s. That needs root with exactly these

@@ -2,7 +2,7 @@
 
 Dify runs in ``<namespace>`` under ``restricted``, enforced: every pod there runs as non-root
 with all capabilities dropped. dify-sandbox cannot (it chroots and setuid()s per execution as root
-with SYS_CHROOT, SETUID, SETGID, CHOWN, DAC_OVERRIDE, FOWNER and KILL: components/images.py), so it
+with SYS_CHROOT, SETUID, SETGID, CHOWN, DAC_OVERRIDE, FOWNER and KILL: components/images/), so it
 runs alone in ``<namespace>-sandbox`` under ``baseline``, which admits exactly those capabilities.
 Both pin ``enforce-version`` to the targeted Kubernetes minor, so a cluster upgrade cannot tighten
 or loosen the rules under a running stack; ``restricted`` is audited everywhere.
