@@ -2,13 +2,36 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any, cast
+
+import pulumi
 import pulumi_kubernetes as k8s
 
 from components.config.models import StackConfig
 
+SKIP_AWAIT = "pulumi.com/skipAwait"
+
+
+def skip_await(args: pulumi.ResourceTransformArgs) -> pulumi.ResourceTransformResult | None:
+    """Marks a Kubernetes object so that the provider does not wait for it to become ready."""
+    if not args.custom or not args.type_.startswith("kubernetes:") or args.type_.startswith("pulumi:providers:"):
+        return None
+    # The engine hands a transform the resource's inputs as a plain mapping.
+    props = dict(cast(Mapping[str, Any], args.props))
+    metadata = dict(props.get("metadata") or {})
+    metadata["annotations"] = {**(metadata.get("annotations") or {}), SKIP_AWAIT: "true"}
+    props["metadata"] = metadata
+    return pulumi.ResourceTransformResult(props, args.opts)
+
 
 def kubernetes_provider(config: StackConfig) -> k8s.Provider:
+    """The provider every Kubernetes object uses. With ``kubernetes.skipAwait`` (the e2e tier's
+    API server runs no kubelet, so no pod ever becomes ready) a stack transform also marks every
+    object ``pulumi.com/skipAwait``; the provider has no switch of its own for that."""
     settings = config.kubernetes
+    if settings.skip_await:
+        pulumi.runtime.register_resource_transform(skip_await)
     return k8s.Provider(
         "kubernetes",
         kubeconfig=settings.kubeconfig,

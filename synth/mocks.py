@@ -12,6 +12,7 @@ Every registration is recorded with its parent, dependencies and inputs (secrets
 from __future__ import annotations
 
 import hashlib
+import inspect
 import random as stdlib_random
 import string
 from dataclasses import dataclass, field
@@ -20,6 +21,7 @@ from typing import Any
 import pulumi
 from pulumi.runtime import rpc
 from pulumi.runtime.mocks import MockMonitor
+from pulumi.runtime.sync_await import _sync_await
 
 CLUSTER_SCOPED = {
     "Namespace",
@@ -142,13 +144,31 @@ class RecordingMocks(pulumi.runtime.Mocks):
 
 
 class RecordingMonitor(MockMonitor):
-    """Adds what MockResourceArgs leaves out: the parent and the dependencies."""
+    """Adds what MockResourceArgs leaves out (the parent and the dependencies) and, unlike the
+    SDK's mock monitor, runs stack transforms on every registration as the engine does, so a
+    transform's changes reach the rendered objects."""
+
+    def _run_stack_transforms(self, request: Any) -> None:
+        if not self._stack_transforms or request.type == "pulumi:pulumi:Stack":
+            return
+        props = rpc.deserialize_properties(request.object)
+        for transform in self._stack_transforms:
+            args = pulumi.ResourceTransformArgs(
+                bool(request.custom), request.type, request.name, props, pulumi.ResourceOptions()
+            )
+            result = transform(args)
+            if inspect.isawaitable(result):
+                result = _sync_await(result)
+            if result is not None:
+                props = dict(result.props)
+        request.object.CopyFrom(_sync_await(rpc.serialize_properties(props, {})))
 
     def __init__(self, mocks: RecordingMocks) -> None:
         super().__init__(mocks)
         self.recorder = mocks
 
     def RegisterResource(self, request: Any) -> Any:  # noqa: N802 - gRPC method name
+        self._run_stack_transforms(request)
         response = super().RegisterResource(request)
         if request.type != "pulumi:pulumi:Stack":
             registration = self.resources.get(response.urn)

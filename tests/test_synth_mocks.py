@@ -81,3 +81,20 @@ def test_synth_exits_2_with_one_line_per_problem(
 def test_unknown_stack_is_a_clear_error(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["staging"]) == 2
     assert "no stack file Pulumi.staging.yaml (known: dev, prod)" in capsys.readouterr().err
+
+
+def test_stack_transforms_run_on_every_registration_as_in_the_engine() -> None:
+    # The SDK's mock monitor records stack transforms without running them; the engine runs them
+    # on every resource. kubernetes.skipAwait relies on one: every object must carry it.
+    from tests.conftest import objects, synth_with
+
+    objs = objects(synth_with("dev", kubernetes={"skipAwait": True}), show_secrets=False)
+    marked = [o for o in objs if (o["metadata"].get("annotations") or {}).get("pulumi.com/skipAwait") == "true"]
+    assert len(marked) == len(objs) == 58
+    # Off by default: only the two claims that must not wait for binding carry it.
+    default = objects(synth_with("dev"), show_secrets=False)
+    assert sorted(
+        o["metadata"]["name"]
+        for o in default
+        if (o["metadata"].get("annotations") or {}).get("pulumi.com/skipAwait") == "true"
+    ) == ["dify-app-storage", "dify-plugin-daemon-storage"]

@@ -106,6 +106,10 @@ class KubernetesSettings(_Model):
         default=None, description="Write YAML here instead of applying (pulumi-kubernetes beta)."
     )
     version: KubernetesVersion = Field(default="1.33", description="Target Kubernetes minor version.")
+    skip_await: Flag = Field(
+        default=False,
+        description="Don't wait for readiness (pulumi.com/skipAwait on every object): for API servers without nodes.",
+    )
 
 
 class Features(_Model):
