@@ -22,6 +22,7 @@ from synth.harness import ROOT, known_stacks, run_stack, stack_config
 from synth.netpol import render_matrix
 from synth.parity import check_compose_parity
 from synth.podsecurity import check_pod_security
+from synth.policy import gate as policy_gate
 from synth.runtime import check_runtime_contracts
 from synth.schema import validate_schemas
 from synth.xref import check_references
@@ -50,6 +51,13 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--quiet", action="store_true", help="print only the summary")
     parser.add_argument("--flows", action="store_true", help="print who can reach whom under the rendered policies")
+    parser.add_argument(
+        "--policy",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="run the policy pack (policy/) as `pulumi preview --policy-pack` would; a mandatory violation fails",
+    )
+    parser.add_argument("--policy-config", type=Path, help="policy pack config (default policy/config/<stack>.json)")
     args = parser.parse_args(argv)
     out = args.out or ROOT / "build" / args.stack
 
@@ -73,6 +81,7 @@ def main(argv: list[str] | None = None) -> int:
     objects = [obj for docs in grouped.values() for obj in docs]
     problems = validate(objects, k8s_version, settings) + [f"secrets: {p}" for p in render.leaks(recording)]
     validated = time.perf_counter()
+    policy_report = policy_gate(recording, args.stack, args.policy_config) if args.policy else None
 
     if not args.quiet:
         print("\n".join(render.tree(recording)))
@@ -86,10 +95,13 @@ def main(argv: list[str] | None = None) -> int:
     if args.flows:
         print(render_matrix(rendered_matrix(objects, settings)))
         print()
+    problems += policy_report.print(quiet=args.quiet) if policy_report else []
     if args.timings:
+        policy_seconds = policy_report.seconds if policy_report else 0.0
         print(
             f"timings: evaluate {evaluated - started:.2f}s, render {rendered - evaluated:.2f}s, "
-            f"validate {validated - rendered:.2f}s, total {validated - started:.2f}s"
+            f"validate {validated - rendered:.2f}s, policy {policy_seconds:.2f}s, "
+            f"total {validated - started + policy_seconds:.2f}s"
         )
     for problem in problems:
         print(f"ERROR {problem}", file=sys.stderr)
