@@ -5,7 +5,7 @@ object ``PolicyPack`` would serve, constructed here without a server) receives t
 requests the CLI sends. So props go through ``json_format.MessageToDict`` (numbers become floats),
 ``deserialize_properties`` (secrets unwrapped) and ``unknown_checking_proxy`` (the unknown sentinel
 raises), exactly as under ``pulumi preview --policy-pack``. What the CLI does before that is ported
-from pkg/resource/analyzer/config.go (v3.274.1): ``--policy-pack-config`` parsing, schema defaults,
+(pkg/resource/analyzer/config.go, v3.274.1): ``--policy-pack-config`` parsing, schema defaults,
 "all", then JSON-schema validation of the result. Per the engine (step_generator.go), every
 registered resource, components and providers included, is analyzed with its inputs; the stack
 analysis gets every resource's outputs with parent and dependencies.
@@ -18,7 +18,6 @@ explicit provider of its package, else the default one) because the recording do
 from __future__ import annotations
 
 import json
-import sys
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -36,9 +35,9 @@ LEVELS = ("advisory", "mandatory", "remediate", "disabled")
 
 
 def _pack() -> Any:
-    if str(POLICY_DIR) not in sys.path:
-        sys.path.insert(0, str(POLICY_DIR))
-    import dify_policies
+    # policy/ is a namespace package here; the CLI runs policy/__main__.py with policy/ as its root,
+    # where the same package is the top-level dify_policies (it imports only relatively).
+    from policy import dify_policies
 
     return dify_policies
 

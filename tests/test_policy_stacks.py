@@ -1,0 +1,86 @@
+"""The pack over the synthesized dev and prod stacks: both pass with no mandatory violation, and a
+realistic one-property mistake in either stack fires exactly the policy that guards it."""
+
+# ruff: noqa: E501 - the case tables read best one case per line
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from synth import policy
+from synth.mocks import Recording, Registration
+
+
+def violations(recording: Recording, stack: str) -> set[tuple[str, str, str, str]]:
+    report = policy.run(recording, stack, policy.config_for(stack))
+    return {(v.policy, v.level, v.urn, v.message) for v in report.violations}
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_both_stacks_have_no_mandatory_violation(stack: str, request: pytest.FixtureRequest) -> None:
+    found = violations(request.getfixturevalue(stack), stack)
+    assert [v for v in found if v[1] == "mandatory"] == []
+    if stack == "prod":
+        assert found == set()
+    else:  # dev runs one replica of everything: advisory only, and only that
+        assert {v[0] for v in found} == {"k8s-deployment-min-replicas"}
+
+
+def _both(reg: Registration, change: Callable[[dict[str, Any]], None]) -> None:
+    # Resource policies read the inputs, stack policies the outputs: a mistake is in both.
+    change(reg.inputs)
+    change(reg.outputs)
+
+
+def _env(name: str, value: Any) -> Callable[[dict[str, Any]], None]:
+    def change(props: dict[str, Any]) -> None:
+        for c in props["spec"]["template"]["spec"]["containers"]:
+            for e in c.get("env") or []:
+                if e["name"] == name:
+                    e.clear()
+                    e.update({"name": name, **value})
+
+    return change
+
+
+def _container(change: Callable[[dict[str, Any]], None]) -> Callable[[dict[str, Any]], None]:
+    return lambda props: change(props["spec"]["template"]["spec"]["containers"][0])
+
+
+MUTATIONS: list[tuple[str, str, Callable[[dict[str, Any]], None]]] = [
+    ("k8s-workload-resources", "api-deployment", _container(lambda c: c["resources"]["limits"].pop("memory"))),
+    ("k8s-workload-image-tag", "web-deployment", _container(lambda c: c.update(image="langgenius/dify-web:latest"))),
+    ("k8s-workload-run-as-non-root", "worker-deployment", _container(lambda c: c["securityContext"].update(runAsUser=0))),
+    ("k8s-workload-no-literal-secrets+dify-credential-pairs", "api-deployment", _env("DB_PASSWORD", {"value": "difyai123456"})),
+    ("dify-credential-pairs", "worker-deployment",
+     _env("PLUGIN_DAEMON_KEY", {"valueFrom": {"secretKeyRef": {"name": "x", "key": "inner-api-key"}}})),
+    ("dify-datastore-hosts-exist", "api-deployment", _env("DB_HOST", {"value": "dify-pg"})),
+    ("dify-datastore-hosts-exist", "worker-deployment", _env("REDIS_PORT", {"value": "6380"})),
+    ("dify-weaviate-no-anonymous", "weaviate-statefulset", _env("AUTHENTICATION_ANONYMOUS_ACCESS_ENABLED", {"value": "true"})),
+    ("dify-migration-only-in-job", "worker-deployment", _env("MIGRATION_ENABLED", {"value": "true"})),
+    ("k8s-configmap-no-secrets", "postgres-init", lambda p: p["data"].update({"POSTGRES_PASSWORD": "hunter2"})),
+    ("k8s-service-no-external-type", "router-service", lambda p: p["spec"].update(type="LoadBalancer")),
+    ("k8s-stack-default-deny", "network-policies-default-deny", lambda p: p["spec"].update(policyTypes=["Ingress"])),
+    ("k8s-namespace-pod-security", "dify-namespace",
+     lambda p: p["metadata"]["labels"].update({"pod-security.kubernetes.io/enforce": "privileged"})),
+    ("k8s-workload-drop-all-capabilities", "sandbox-deployment",
+     _container(lambda c: c["securityContext"]["capabilities"]["add"].append("NET_ADMIN"))),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+@pytest.mark.parametrize(("name", "resource", "change"), MUTATIONS, ids=[f"{m[0]}-{m[1]}" for m in MUTATIONS])
+def test_one_mistake_fires_exactly_its_policy(
+    stack: str, name: str, resource: str, change: Any, request: pytest.FixtureRequest
+) -> None:
+    original: Recording = request.getfixturevalue(stack)
+    broken = copy.deepcopy(original)
+    _both(next(r for r in broken.registrations if r.name == resource), change)
+    new = violations(broken, stack) - violations(original, stack)
+    # A literal password also breaks its credential pair: "a+b" names both policies.
+    assert {v[0] for v in new} == set(name.split("+"))
+    assert {v[1] for v in new} == {"mandatory"}
