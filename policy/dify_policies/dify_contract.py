@@ -7,6 +7,7 @@ tests/test_policy_contract.py holds this table equal to components/core/inventor
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -71,10 +72,11 @@ def _secrets(args: StackValidationArgs) -> dict[tuple[str, str], Any]:
 
 
 def _secret_value(secret: PolicyResource, key: str) -> Any:
-    for field in ("stringData", "data"):
-        values = secret.props.get(field) or {}
-        if key in values:
-            return (field, values[key])
+    """The key's value as text: stringData as is, data base64-decoded, so a copy may use either."""
+    if key in (secret.props.get("stringData") or {}):
+        return str(secret.props["stringData"][key])
+    if key in (secret.props.get("data") or {}):
+        return base64.b64decode(str(secret.props["data"][key])).decode(errors="replace")
     return None
 
 
