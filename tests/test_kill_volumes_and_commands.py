@@ -172,3 +172,26 @@ def test_postgres_initialises_both_databases(dev: Recording) -> None:
     # The plugin daemon's own database (its DB_DATABASE), created once on an empty data directory.
     assert init["data"] == {"10-dify-plugin-database.sql": "CREATE DATABASE dify_plugin;\n"}
     assert init["metadata"]["namespace"] == "dify"
+
+
+def test_only_the_storage_sharers_are_pinned_together(dev: Recording) -> None:
+    # The dev app-storage claim is ReadWriteOnce: its two mounters must share a node.
+    sharers = {"dify-api", "dify-worker"}
+    together = {
+        "podAffinity": {
+            "requiredDuringSchedulingIgnoredDuringExecution": [
+                {
+                    "labelSelector": {"matchLabels": {"dify-pulumi/storage-group": "app-storage"}},
+                    "topologyKey": "kubernetes.io/hostname",
+                }
+            ]
+        }
+    }
+    for name, obj in _pods(objects(dev)).items():
+        labels = obj["spec"]["template"]["metadata"]["labels"]
+        if name in sharers:
+            assert pod_spec(obj)["affinity"] == together, name
+            assert labels["dify-pulumi/storage-group"] == "app-storage", name
+        else:
+            assert "affinity" not in pod_spec(obj), name
+            assert "dify-pulumi/storage-group" not in labels, name
