@@ -194,6 +194,7 @@ PARENTS = {
     "router-pdb": ("dify:net:Router", "router"),
     "postgres-service": ("dify:data:Postgres", "postgres"),
     "postgres-statefulset": ("dify:data:Postgres", "postgres"),
+    "postgres-init": ("dify:data:Postgres", "postgres"),
     "redis-service": ("dify:data:Redis", "redis"),
     "weaviate-statefulset": ("dify:data:Weaviate", "weaviate"),
 }
