@@ -60,6 +60,11 @@ tools:
 pulumi-tools:
 	tools/pulumi/build.sh all >/dev/null
 
+## monitoring-tools: promtool v3.14.0 and amtool v0.34.0 (the deployed versions) from Go modules
+.PHONY: monitoring-tools
+monitoring-tools:
+	tools/monitoring/build.sh >/dev/null
+
 ## e2e: both stacks applied to a real kube-apiserver (dry run, apply, read back, pod security)
 e2e: tools $(VENV)/.dev
 	DIFY_E2E=1 $(BIN)/python -m pytest -m e2e tests/e2e

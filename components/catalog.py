@@ -30,6 +30,16 @@ ServiceKey = Literal[
     "postgres",
     "redis",
     "weaviate",
+    # Monitoring (components/monitoring/), only with dify:monitoring.enabled.
+    "prometheus",
+    "alertmanager",
+    "grafana",
+    "kube-state-metrics",
+    "node-exporter",
+    "blackbox-exporter",
+    "postgres-exporter",
+    "redis-exporter",
+    "otel-collector",
 ]
 
 
@@ -107,7 +117,32 @@ _ENTRIES = (
     ),
 )
 
-CATALOG: dict[ServiceKey, Entry] = {entry.key: entry for entry in _ENTRIES}
+# Monitoring: requests sized for the dev target (the whole stack ≤ 1 vCPU and ≤ 2 GiB requests,
+# tests/test_monitoring_stack.py); a bigger cluster raises them with dify:resources.<service>.
+_MONITORING = (
+    Entry("prometheus", "prometheus", _res("100m", "512Mi", "1", "2Gi"), (Port("http", 9090),)),
+    Entry("alertmanager", "alertmanager", _res("10m", "32Mi", "100m", "128Mi"), (Port("http", 9093),)),
+    Entry("grafana", "grafana", _res("50m", "128Mi", "500m", "512Mi"), (Port("http", 3000),)),
+    Entry(
+        "kube-state-metrics",
+        "kubeStateMetrics",
+        _res("10m", "64Mi", "100m", "256Mi"),
+        (Port("http", 8080), Port("telemetry", 8081)),
+    ),
+    Entry("node-exporter", "nodeExporter", _res("10m", "32Mi", "200m", "128Mi"), (Port("metrics", 9100),)),
+    Entry("blackbox-exporter", "blackboxExporter", _res("10m", "32Mi", "100m", "128Mi"), (Port("http", 9115),)),
+    Entry("postgres-exporter", "postgresExporter", _res("10m", "32Mi", "100m", "128Mi"), (Port("metrics", 9187),)),
+    Entry("redis-exporter", "redisExporter", _res("10m", "32Mi", "100m", "128Mi"), (Port("metrics", 9121),)),
+    Entry(
+        "otel-collector",
+        "otelCollector",
+        _res("50m", "128Mi", "500m", "512Mi"),
+        (Port("otlp-http", 4318), Port("metrics", 8889), Port("health", 13133)),
+    ),
+)
+
+CATALOG: dict[ServiceKey, Entry] = {entry.key: entry for entry in (*_ENTRIES, *_MONITORING)}
+MONITORING_KEYS: tuple[ServiceKey, ...] = tuple(entry.key for entry in _MONITORING)
 
 # The router's Service listens on 80 so `kubectl port-forward svc/dify-router 8080:80` and an
 # Ingress backend both use the conventional HTTP port; the container itself binds 8080 unprivileged.

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from components.catalog import ServiceKey
+from components.catalog import MONITORING_KEYS, ServiceKey
 from components.config.models import StackConfig
 
 
@@ -47,7 +47,19 @@ class Anyone:
     """Any source, inside or outside the cluster: the edge."""
 
 
-Peer = Pods | Dns | IngressController | Internet | Anyone
+@dataclass(frozen=True)
+class Nodes:
+    """The nodes' addresses, where the API server and the kubelets listen (host network, so no
+    pod selector reaches them): any address except link-local, on the flow's ports only."""
+
+
+@dataclass(frozen=True)
+class OperatorPrometheus:
+    """An existing Prometheus Operator's Prometheus (``monitoring.mode: operator``), in the
+    namespace ``monitoring.operatorNamespace``."""
+
+
+Peer = Pods | Dns | IngressController | Internet | Anyone | Nodes | OperatorPrometheus
 
 # Ports: a name of the target workload's container port, or (number, protocol) for peers that
 # are not our pods. An empty tuple means every port (a forward proxy dials any port).
@@ -76,6 +88,52 @@ def _smtp_port(config: StackConfig) -> tuple[Port, ...]:
 
 def _from_family(target: ServiceKey, ports: tuple[Port, ...], reason: str) -> list[Flow]:
     return [Flow(Pods(source), Pods(target), ports, reason) for source in API_FAMILY]
+
+
+# Where each scrape job of components/monitoring/scrape.py connects (the blackbox exporter dials
+# the probed Services itself).
+_SCRAPED: tuple[tuple[ServiceKey, str], ...] = (
+    ("kube-state-metrics", "http"),
+    ("otel-collector", "metrics"),
+    ("postgres-exporter", "metrics"),
+    ("redis-exporter", "metrics"),
+    ("blackbox-exporter", "http"),
+    ("plugin-daemon", "http"),
+)
+_BUNDLED_ONLY: tuple[tuple[ServiceKey, str], ...] = (("node-exporter", "metrics"), ("alertmanager", "http"))
+API_PORTS: tuple[Port, ...] = ((443, "TCP"), (6443, "TCP"))
+
+
+def _monitoring(config: StackConfig) -> list[Flow]:
+    settings = config.monitoring
+    if not settings.enabled:
+        return []
+    bundled = settings.mode == "bundled"
+    scraper: Peer = Pods("prometheus") if bundled else OperatorPrometheus()
+    table = [
+        Flow(scraper, Pods(key), (port,), f"scrape job of components/monitoring/scrape.py ({key})")
+        for key, port in _SCRAPED + (_BUNDLED_ONLY if bundled else ())
+    ]
+    table += [
+        Flow(Pods("blackbox-exporter"), Pods(key), ("http",), f"health probe of {key} (DifyAPIDown, DifyEndpointDown)")
+        for key in ("api", "sandbox", "plugin-daemon", "web")
+    ]
+    table += [
+        Flow(Pods(source), Pods("otel-collector"), ("otlp-http",), "OTLP metrics and traces (OTLP_BASE_ENDPOINT)")
+        for source in ("api", "api-websocket", "worker", "worker-beat")
+    ]
+    table += [
+        Flow(Pods("postgres-exporter"), Pods("postgres"), ("postgres",), "pg_stat_activity and pg_settings"),
+        Flow(Pods("redis-exporter"), Pods("redis"), ("redis",), "INFO and the Celery queue lengths"),
+    ]
+    if bundled:
+        table += [
+            Flow(Pods("prometheus"), Nodes(), (*API_PORTS, (10250, "TCP")), "API (discovery) and kubelets"),
+            Flow(Pods("kube-state-metrics"), Nodes(), API_PORTS, "the API server it lists and watches"),
+            Flow(Pods("grafana"), Pods("prometheus"), ("http",), "the dashboards' data source"),
+            Flow(Pods("alertmanager"), Internet(), HTTPS, "the receiver (webhook or Slack URL)"),
+        ]
+    return table
 
 
 def flows(config: StackConfig) -> list[Flow]:
@@ -152,6 +210,7 @@ def flows(config: StackConfig) -> list[Flow]:
         Flow(Pods("agent-ssrf-proxy"), Pods("api"), ("http",), "sandboxed agents fetch /files/ from the api"),
         Flow(Pods("agent-ssrf-proxy"), Pods("agent-backend"), ("http",), "sandboxed agents call /agent-stub/"),
     ]
+    table += _monitoring(config)
     return [flow for flow in table if flow.when is None or flow.when(config)]
 
 
@@ -165,7 +224,19 @@ def deployed_services(config: StackConfig) -> frozenset[ServiceKey]:
         keys.add("api-websocket")
     if config.features.agent_v2:
         keys |= {"agent-backend", "local-sandbox", "agent-ssrf-proxy"}
+    if config.monitoring.enabled:
+        keys |= set(monitoring_services(config))
     return frozenset(keys)
+
+
+def monitoring_services(config: StackConfig) -> tuple[ServiceKey, ...]:
+    """The monitoring workloads: an operator's stack already runs Prometheus, Alertmanager,
+    Grafana, kube-state-metrics and node-exporter, so that mode adds only what it lacks."""
+    if not config.monitoring.enabled:
+        return ()
+    if config.monitoring.mode == "operator":
+        return ("blackbox-exporter", "postgres-exporter", "redis-exporter", "otel-collector")
+    return MONITORING_KEYS
 
 
 def _describe(peer: Peer) -> str:
@@ -173,7 +244,13 @@ def _describe(peer: Peer) -> str:
         return peer.key
     if isinstance(peer, Internet):
         return "internet (+ allowPrivateIps)" if peer.private_allowed else "internet"
-    return {Dns: "cluster DNS", IngressController: "ingress controller", Anyone: "anyone"}[type(peer)]
+    return {
+        Dns: "cluster DNS",
+        IngressController: "ingress controller",
+        Anyone: "anyone",
+        Nodes: "node addresses",
+        OperatorPrometheus: "operator's Prometheus",
+    }[type(peer)]
 
 
 def _ports_text(ports: tuple[Port, ...]) -> str:
@@ -183,7 +260,7 @@ def _ports_text(ports: tuple[Port, ...]) -> str:
 
 
 def markdown_table(config: StackConfig) -> str:
-    """The README's rendering of the table (the default config: every feature on)."""
+    """The README's rendering of the table."""
     rows = ["| From | To | Port | Why |", "| --- | --- | --- | --- |"]
     rows += [
         f"| {_describe(f.source)} | {_describe(f.target)} | {_ports_text(f.ports)} | {f.reason} |"
@@ -198,10 +275,14 @@ if __name__ == "__main__":
     import sys
     from pathlib import Path
 
+    from components.config.models import MonitoringSettings
     from components.config.models import StackConfig as _Config
 
     readme = Path(__file__).resolve().parent.parent / "README.md"
-    table = markdown_table(_Config(environment="dev", host="localhost:8080"))
+    # Every feature on, monitoring (bundled) included.
+    table = markdown_table(
+        _Config(environment="dev", host="localhost:8080", monitoring=MonitoringSettings(enabled=True))
+    )
     text = readme.read_text()
     updated = re.sub(
         r"(<!-- flow-table:start -->\n).*?(<!-- flow-table:end -->)",

@@ -191,13 +191,17 @@ def pod_spec(
     topology_spread: Sequence[core.TopologySpreadConstraintArgs] | None = None,
     restart_policy: str | None = None,
     termination_grace_period_seconds: int = 30,
+    service_account: str | None = None,
 ) -> core.PodSpecArgs:
+    """``service_account``: only pods that call the Kubernetes API (monitoring's discovery and
+    kube-state-metrics) name one, and only they get its token mounted."""
     return core.PodSpecArgs(
         containers=[container(c) for c in containers],
         init_containers=[container(c) for c in init_containers] or None,
         volumes=list(volumes) or None,
         enable_service_links=False,
-        automount_service_account_token=False,
+        service_account_name=service_account,
+        automount_service_account_token=service_account is not None,
         affinity=affinity,
         topology_spread_constraints=list(topology_spread) if topology_spread else None,
         restart_policy=restart_policy,

@@ -42,6 +42,7 @@ from components.data.redis import Redis, RedisArgs
 from components.data.weaviate import Weaviate, WeaviateArgs
 from components.flows import deployed_services, flows
 from components.kube import labels
+from components.monitoring.platform import Monitoring, monitoring_args, monitoring_namespaces, monitoring_placement
 from components.net.agent_ssrf_proxy import AgentSsrfProxy, AgentSsrfProxyArgs
 from components.net.ingress import Ingress, IngressArgs
 from components.net.network_policies import NetworkPolicies, NetworkPoliciesArgs, Selectors
@@ -82,6 +83,7 @@ class Platform(pulumi.ComponentResource):
         ns = main.metadata.name
         self._ns = ns
         self._sandbox_ns = isolated.metadata.name
+        self._monitoring_ns = monitoring_namespaces(config, common, child)
         in_ns = child
         if config.network_policy.enabled:
             # First, so that no pod ever runs unconfined; the policies only select by label.
@@ -126,6 +128,15 @@ class Platform(pulumi.ComponentResource):
         upstreams = self._deploy_api_family(ctx, storage, [migration, *ready], in_ns)
         upstreams += self._deploy_services(ctx, ready, in_ns)
         self._deploy_network(ns, upstreams, in_ns)
+
+        if config.monitoring.enabled:
+            Monitoring(
+                "monitoring",
+                monitoring_args(
+                    config, self._instance, self._ns, self._sandbox_ns, self._monitoring_ns, credentials, args.settings
+                ),
+                in_ns,
+            )
 
         self.url = config.public_url
         self.namespace_name = ns
@@ -310,14 +321,23 @@ class Platform(pulumi.ComponentResource):
         NetworkPolicies(
             "network-policies",
             NetworkPoliciesArgs(
-                namespaces={config.namespace: self._ns, config.sandbox_namespace: self._sandbox_ns},
-                placement={"sandbox": config.sandbox_namespace},
+                namespaces={
+                    config.namespace: self._ns,
+                    config.sandbox_namespace: self._sandbox_ns,
+                    **self._monitoring_ns,
+                },
+                placement={"sandbox": config.sandbox_namespace, **monitoring_placement(config)},
                 default_namespace=config.namespace,
                 instance=self._instance,
                 labels=labels("network", self._instance, self._release.dify),
                 flows=flows(config),
                 deployed=deployed_services(config),
-                selectors=Selectors(settings.dns_namespace, settings.dns_pod_labels, settings.ingress_namespace),
+                selectors=Selectors(
+                    settings.dns_namespace,
+                    settings.dns_pod_labels,
+                    settings.ingress_namespace,
+                    config.monitoring.operator_namespace,
+                ),
                 allow_private_ips=config.ssrf_proxy.allow_private_ips,
             ),
             opts,

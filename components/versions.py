@@ -23,6 +23,15 @@ ImageKey = Literal[
     "weaviate",
     "squid",
     "nginx",
+    "prometheus",
+    "alertmanager",
+    "grafana",
+    "kube_state_metrics",
+    "node_exporter",
+    "blackbox_exporter",
+    "postgres_exporter",
+    "redis_exporter",
+    "otel_collector",
 ]
 
 
@@ -48,6 +57,19 @@ INFRA_IMAGES: dict[ImageKey, str] = {
     # The unprivileged variant listens on 8080 and runs as uid 101, so the router needs neither
     # root nor NET_BIND_SERVICE.
     "nginx": "docker.io/nginxinc/nginx-unprivileged:1.28.0-alpine",
+    # Monitoring (components/monitoring/): the releases the prometheus-community charts and
+    # kube-prometheus ship (docs: monitoring-logging.md), exporters at their latest release tag
+    # (git tag in each upstream repository), the collector at the newest non-nightly release of
+    # open-telemetry/opentelemetry-collector-releases (distributions/otelcol-contrib, USER 10001).
+    "prometheus": "quay.io/prometheus/prometheus:v3.14.0",
+    "alertmanager": "quay.io/prometheus/alertmanager:v0.34.0",
+    "grafana": "docker.io/grafana/grafana:12.3.1",
+    "kube_state_metrics": "registry.k8s.io/kube-state-metrics/kube-state-metrics:v2.20.0",
+    "node_exporter": "quay.io/prometheus/node-exporter:v1.12.1",
+    "blackbox_exporter": "quay.io/prometheus/blackbox-exporter:v0.28.0",
+    "postgres_exporter": "quay.io/prometheuscommunity/postgres-exporter:v0.20.1",
+    "redis_exporter": "docker.io/oliver006/redis_exporter:v1.88.0",
+    "otel_collector": "docker.io/otel/opentelemetry-collector-contrib:0.159.0",
 }
 
 _DIFY_REPOSITORIES: dict[ImageKey, str] = {

@@ -69,6 +69,7 @@ class WorkloadArgs:
     service_port_overrides: Mapping[str, int] | None = None
     termination_grace_period_seconds: int = 30
     depends_on: Sequence[pulumi.Resource] = ()
+    service_account: str | None = None
 
     @classmethod
     def of(cls, entry: Entry, inputs: ServiceInputs, containers: Sequence[ContainerSpec], **extra: Any) -> WorkloadArgs:
@@ -112,6 +113,30 @@ def spread(pod_selector: Mapping[str, str]) -> list[core.TopologySpreadConstrain
     ]
 
 
+def _template(
+    args: WorkloadArgs,
+    object_labels: Mapping[str, str],
+    topology_spread: Sequence[core.TopologySpreadConstraintArgs] | None,
+) -> core.PodTemplateSpecArgs:
+    """The pod template of a Deployment or DaemonSet, with the security exception written on it."""
+    return core.PodTemplateSpecArgs(
+        metadata=meta.ObjectMetaArgs(
+            labels={**object_labels, **args.extra_labels},
+            annotations={SECURITY_EXCEPTION_ANNOTATION: args.security.reason} if args.security.reason else None,
+        ),
+        spec=pod_spec(
+            args.containers,
+            args.security,
+            volumes=args.volumes,
+            init_containers=args.init_containers,
+            affinity=args.affinity,
+            topology_spread=topology_spread,
+            termination_grace_period_seconds=args.termination_grace_period_seconds,
+            service_account=args.service_account,
+        ),
+    )
+
+
 def deploy(parent: pulumi.Resource, name: str, args: WorkloadArgs) -> Deployed:
     component = args.entry.key
     object_labels = labels(component, args.instance, args.version)
@@ -135,21 +160,7 @@ def deploy(parent: pulumi.Resource, name: str, args: WorkloadArgs) -> Deployed:
             revision_history_limit=5,
             selector=meta.LabelSelectorArgs(match_labels=pod_selector),
             strategy=strategy,
-            template=core.PodTemplateSpecArgs(
-                metadata=meta.ObjectMetaArgs(
-                    labels={**object_labels, **args.extra_labels},
-                    annotations={SECURITY_EXCEPTION_ANNOTATION: args.security.reason} if args.security.reason else None,
-                ),
-                spec=pod_spec(
-                    args.containers,
-                    args.security,
-                    volumes=args.volumes,
-                    init_containers=args.init_containers,
-                    affinity=args.affinity,
-                    topology_spread=spread(pod_selector) if args.replicas >= 2 else None,
-                    termination_grace_period_seconds=args.termination_grace_period_seconds,
-                ),
-            ),
+            template=_template(args, object_labels, spread(pod_selector) if args.replicas >= 2 else None),
         ),
         opts=ordered,
     )
@@ -182,6 +193,7 @@ class StatefulArgs:
     storage_class: str | None = None
     volumes: Sequence[core.VolumeArgs] = ()
     termination_grace_period_seconds: int = 60
+    service_account: str | None = None
 
     @property
     def security(self) -> SecurityProfile:
@@ -223,6 +235,7 @@ def deploy_stateful(parent: pulumi.Resource, name: str, args: StatefulArgs) -> S
                     args.security,
                     volumes=args.volumes,
                     termination_grace_period_seconds=args.termination_grace_period_seconds,
+                    service_account=args.service_account,
                 ),
             ),
             volume_claim_templates=[
@@ -239,3 +252,22 @@ def deploy_stateful(parent: pulumi.Resource, name: str, args: StatefulArgs) -> S
         opts=pulumi.ResourceOptions(parent=parent, depends_on=[svc]),
     )
     return StatefulDeployed(stateful_set=stateful_set, service=svc)
+
+
+def deploy_daemon(parent: pulumi.Resource, name: str, args: WorkloadArgs) -> apps.DaemonSet:
+    """One pod per node (node-exporter), hardened like every Deployment; no Service (Prometheus
+    discovers the pods), replicas and strategy do not apply."""
+    object_labels = labels(args.entry.key, args.instance, args.version)
+    pod_selector = selector(args.entry.key, args.instance)
+    return apps.DaemonSet(
+        f"{name}-daemonset",
+        metadata=object_meta(args.entry.name, args.namespace, object_labels),
+        spec=apps.DaemonSetSpecArgs(
+            selector=meta.LabelSelectorArgs(match_labels=pod_selector),
+            update_strategy=apps.DaemonSetUpdateStrategyArgs(
+                type="RollingUpdate", rolling_update=apps.RollingUpdateDaemonSetArgs(max_unavailable=1)
+            ),
+            template=_template(args, object_labels, None),
+        ),
+        opts=pulumi.ResourceOptions(parent=parent, depends_on=list(args.depends_on)),
+    )

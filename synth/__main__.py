@@ -16,8 +16,10 @@ from pathlib import Path
 from components.config import ConfigError, parse_config
 from components.config.models import StackConfig
 from components.images import unverified_facts
+from components.monitoring.operator import check_operator_objects
 from synth import render
 from synth.flows import check_flows, rendered_matrix
+from synth.footprint import footprint_report
 from synth.harness import ROOT, known_stacks, run_stack, stack_config
 from synth.netpol import render_matrix
 from synth.parity import check_compose_parity
@@ -27,9 +29,13 @@ from synth.runtime import check_runtime_contracts
 from synth.schema import validate_schemas
 from synth.xref import check_references
 
+OPERATOR_KINDS = ("monitoring.coreos.com/v1/*",)
+
 
 def validate(objects: list[dict[str, object]], k8s_version: str, config: StackConfig | None = None) -> list[str]:
-    problems = [f"schema: {p}" for p in validate_schemas(objects, k8s_version)]
+    # Prometheus Operator objects (monitoring.mode operator) have no bundled schema: our own check.
+    problems = [f"schema: {p}" for p in validate_schemas(objects, k8s_version, allow_unknown_kinds=OPERATOR_KINDS)]
+    problems += [f"schema: {p}" for p in check_operator_objects(objects)]
     problems += [f"reference: {p}" for p in check_references(objects)]
     problems += [f"pod security: {p}" for p in check_pod_security(objects)]
     problems += [f"runtime contract: {p}" for p in check_runtime_contracts(objects)]
@@ -37,6 +43,14 @@ def validate(objects: list[dict[str, object]], k8s_version: str, config: StackCo
     if config is not None:
         problems += [f"flows: {p}" for p in check_flows(objects, config)]
     return problems
+
+
+def _print_reports(args: argparse.Namespace, objects: list[dict[str, object]], settings: StackConfig) -> None:
+    if args.flows:
+        print(render_matrix(rendered_matrix(objects, settings)))
+        print()
+    if args.footprint:
+        print(footprint_report(objects))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -51,6 +65,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--quiet", action="store_true", help="print only the summary")
     parser.add_argument("--flows", action="store_true", help="print who can reach whom under the rendered policies")
+    parser.add_argument(
+        "--footprint", action="store_true", help="print the summed requests of the monitoring workloads"
+    )
     parser.add_argument(
         "--policy",
         action=argparse.BooleanOptionalAction,
@@ -92,9 +109,7 @@ def main(argv: list[str] | None = None) -> int:
         f"{args.stack}: {len(recording.registrations)} resources, {len(objects)} Kubernetes objects "
         f"in {len(grouped)} manifests → {out / 'manifests'}"
     )
-    if args.flows:
-        print(render_matrix(rendered_matrix(objects, settings)))
-        print()
+    _print_reports(args, objects, settings)
     problems += policy_report.print(quiet=args.quiet) if policy_report else []
     if args.timings:
         policy_seconds = policy_report.seconds if policy_report else 0.0

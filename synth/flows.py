@@ -20,6 +20,8 @@ from components.flows import (
     Dns,
     IngressController,
     Internet,
+    Nodes,
+    OperatorPrometheus,
     Peer,
     Pods,
     Port,
@@ -32,13 +34,21 @@ from synth.netpol import DEFAULT_PROBE_PORTS, Cluster, External, Flow, Pod
 COMPONENT = "app.kubernetes.io/component"
 DNS_POD = "cluster-dns"
 INGRESS_POD = "ingress-controller"
+OPERATOR_PROMETHEUS_POD = "operator-prometheus"
 # A public address, the cloud metadata service, and a LAN address (a model server, say).
 EXTERNALS = (
     External("internet", "8.8.8.8"),
     External("metadata", "169.254.169.254"),
     External("private-lan", "10.1.2.3"),
 )
-PROBE_PORTS: tuple[tuple[int, str], ...] = (*DEFAULT_PROBE_PORTS, (6379, "TCP"), (8080, "TCP"))
+# 6443 and 10250: the API server and kubelet ports monitoring opens towards node addresses.
+PROBE_PORTS: tuple[tuple[int, str], ...] = (
+    *DEFAULT_PROBE_PORTS,
+    (6379, "TCP"),
+    (8080, "TCP"),
+    (6443, "TCP"),
+    (10250, "TCP"),
+)
 
 
 def _environment(config: StackConfig) -> tuple[dict[str, dict[str, str]], list[Pod]]:
@@ -50,6 +60,10 @@ def _environment(config: StackConfig) -> tuple[dict[str, dict[str, str]], list[P
         ),
         Pod(INGRESS_POD, settings.ingress_namespace, {"app": "ingress-controller"}, {"http": (80, "TCP")}),
     ]
+    if config.monitoring.enabled and config.monitoring.mode == "operator":
+        operator = config.monitoring.operator_namespace
+        namespaces[operator] = {}
+        pods.append(Pod(OPERATOR_PROMETHEUS_POD, operator, {"app.kubernetes.io/name": "prometheus"}, {}))
     return namespaces, pods
 
 
@@ -69,7 +83,8 @@ def _covered(ip: str, cidrs: Sequence[str]) -> bool:
 def expected_matrix(objects: Sequence[Mapping[str, Any]], config: StackConfig) -> set[Flow]:
     """The flow table as matrix rows, over the workloads this stack renders."""
     evaluated = cluster(objects, config)
-    ours = {pod.labels.get(COMPONENT): pod for pod in evaluated.pods if pod.workload not in (DNS_POD, INGRESS_POD)}
+    outside = (DNS_POD, INGRESS_POD, OPERATOR_PROMETHEUS_POD)
+    ours = {pod.labels.get(COMPONENT): pod for pod in evaluated.pods if pod.workload not in outside}
     dns, ingress = evaluated.pod(DNS_POD), evaluated.pod(INGRESS_POD)
 
     def endpoints(peer: Peer, as_source: bool) -> list[Pod | External]:
@@ -82,9 +97,15 @@ def expected_matrix(objects: Sequence[Mapping[str, Any]], config: StackConfig) -
         if isinstance(peer, Internet):
             allowed = config.ssrf_proxy.allow_private_ips if peer.private_allowed else []
             return [e for e in EXTERNALS if e.name == "internet" or _covered(e.ip, allowed)]
+        if isinstance(peer, Nodes):
+            # Node addresses: anything but link-local (the metadata endpoint stays closed).
+            return [e for e in EXTERNALS if not ipaddress.ip_address(e.ip).is_link_local]
+        if isinstance(peer, OperatorPrometheus):
+            return [evaluated.pod(OPERATOR_PROMETHEUS_POD)]
         if isinstance(peer, Anyone):
             # Our own pods reach the edge only where their egress says so (nowhere, today).
-            return [*EXTERNALS, dns, ingress] if as_source else []
+            others = [p for p in evaluated.pods if p.workload == OPERATOR_PROMETHEUS_POD]
+            return [*EXTERNALS, dns, ingress, *others] if as_source else []
         raise TypeError(peer)
 
     def ports(target: Pod | External, wanted: Sequence[Port]) -> set[tuple[int, str]]:

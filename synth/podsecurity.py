@@ -98,8 +98,11 @@ def namespace_problems(objects: list[Obj]) -> list[str]:
             continue
         labels = (obj.get("metadata") or {}).get("labels") or {}
         name = (obj.get("metadata") or {}).get("name")
-        if labels.get(ENFORCE) not in ("baseline", "restricted"):
+        if labels.get(ENFORCE) not in ("baseline", "restricted", "privileged"):
             problems.append(f"Namespace/{name}: enforces no Pod Security level (label {ENFORCE})")
+        reason = ((obj.get("metadata") or {}).get("annotations") or {}).get(EXCEPTION_ANNOTATION, "").strip()
+        if labels.get(ENFORCE) == "privileged" and not reason:
+            problems.append(f"Namespace/{name}: enforces privileged without a written reason ({EXCEPTION_ANNOTATION})")
         if not str(labels.get(f"{ENFORCE}-version", "")).startswith("v1."):
             problems.append(f"Namespace/{name}: {ENFORCE}-version is not pinned to a Kubernetes minor")
     return problems
@@ -118,12 +121,17 @@ def check_pod_security(objects: list[Obj]) -> list[str]:
         meta = obj.get("metadata") or {}
         where = f"{obj.get('kind')}/{meta.get('namespace')}/{meta.get('name')}"
         for pod_meta, pod in _templates(obj):
+            excepted = ((pod_meta.get("annotations") or {}).get(EXCEPTION_ANNOTATION) or "").strip()
+            if enforced.get(meta.get("namespace")) == "privileged":
+                # The namespace admits anything; the pod must still say why it needs to.
+                if not excepted and baseline_violations(pod):
+                    problems.append(f"{where}: needs privileged without a written exception")
+                continue
             problems += [f"{where}: violates baseline: {v}" for v in baseline_violations(pod)]
             if enforced.get(meta.get("namespace")) == "restricted":
                 problems += [f"{where}: violates restricted, which its namespace enforces: {v}"
                              for v in restricted_violations(pod)]  # fmt: skip
                 continue
-            excepted = ((pod_meta.get("annotations") or {}).get(EXCEPTION_ANNOTATION) or "").strip()
             if not excepted:
                 problems += [f"{where}: violates restricted without a written exception: {v}"
                              for v in restricted_violations(pod)]  # fmt: skip

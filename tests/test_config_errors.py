@@ -43,13 +43,16 @@ EDGE_KEYS = (
 TOP_KEYS = (
     "environment, host, scheme, namespace, versions, imageRegistry, kubernetes, replicas, resources, "
     "features, ingress, router, edge, networkPolicy, pluginDebugging, ssrfProxy, persistence, mail, app, "
-    "smtpPassword, resendApiKey, sendgridApiKey, sentryDsn"
+    "monitoring, smtpPassword, resendApiKey, sendgridApiKey, sentryDsn, alertmanagerReceiverUrl"
 )
 REPLICA_KEYS = (
     "api, apiWebsocket, worker, workerBeat, web, sandbox, pluginDaemon, agentBackend, localSandbox, "
     "ssrfProxy, agentSsrfProxy, router"
 )
-SERVICES = f"{REPLICA_KEYS}, migration, postgres, redis, weaviate"
+SERVICES = (
+    f"{REPLICA_KEYS}, migration, postgres, redis, weaviate, prometheus, alertmanager, grafana, kubeStateMetrics, "
+    "nodeExporter, blackboxExporter, postgresExporter, redisExporter, otelCollector"
+)
 
 
 def obj(value: Any) -> str:

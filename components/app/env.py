@@ -186,6 +186,22 @@ def _process(ctx: AppContext, mode: Mode) -> dict[str, str]:
     return {}
 
 
+def otel_env(config: StackConfig, mode: Mode) -> dict[str, str]:
+    """With monitoring on, the long-running processes push OpenTelemetry to the collector
+    (dify@1.16.1 api/configs/observability/otel/otel_config.py; off by default upstream). The
+    stable HTTP semantic conventions make the Flask instrumentor record
+    http.server.request.duration in seconds with the route, which the latency alert reads."""
+    if not config.monitoring.enabled or mode == "migration":
+        return {}
+    return {
+        "ENABLE_OTEL": "true",
+        "OTLP_BASE_ENDPOINT": CATALOG["otel-collector"].url("otlp-http", namespace=config.monitoring_namespace),
+        "OTEL_EXPORTER_OTLP_PROTOCOL": "http",
+        "OTEL_SAMPLING_RATE": str(config.monitoring.otel_sampling_percent / 100),
+        "OTEL_SEMCONV_STABILITY_OPT_IN": "http",
+    }
+
+
 def api_family_env(ctx: AppContext, mode: Mode) -> dict[str, EnvValue]:
     """The complete env of one api-image workload; only the migration Job migrates."""
     creds = ctx.credentials
@@ -211,4 +227,4 @@ def api_family_env(ctx: AppContext, mode: Mode) -> dict[str, EnvValue]:
         **public_urls(ctx.config),
     }
     env |= _database(ctx) | _redis(ctx) | _services(ctx) | _mail(ctx) | _process(ctx, mode)
-    return env
+    return env | otel_env(ctx.config, mode)

@@ -36,6 +36,9 @@ USER_SECRETS: tuple[UserSecret, ...] = (
     UserSecret("resendApiKey", "Resend API key, required when mail.type is resend."),
     UserSecret("sendgridApiKey", "SendGrid API key, required when mail.type is sendgrid."),
     UserSecret("sentryDsn", "Sentry DSN for api and worker errors (optional)."),
+    UserSecret(
+        "alertmanagerReceiverUrl", "Webhook or Slack URL alerts go to, when monitoring.alertmanager.receiver is set."
+    ),
 )
 _USER_SECRET_KEYS = {s.key for s in USER_SECRETS}
 

@@ -63,6 +63,15 @@ ServiceName = Literal[
     "postgres",
     "redis",
     "weaviate",
+    "prometheus",
+    "alertmanager",
+    "grafana",
+    "kubeStateMetrics",
+    "nodeExporter",
+    "blackboxExporter",
+    "postgresExporter",
+    "redisExporter",
+    "otelCollector",
 ]
 
 
@@ -293,6 +302,77 @@ class AppSettings(_Model):
     sqlalchemy_pool_size: Count = Field(default=30, ge=1, le=200)
 
 
+_PROM_DURATION = re.compile(r"^[1-9][0-9]{0,4}[hdwy]$")
+# Prometheus's --storage.tsdb.retention.size units (B, KB, MB, GB, TB, PB, EB).
+_PROM_SIZE = re.compile(r"^[1-9][0-9]{0,5}(KB|MB|GB|TB)$")
+
+
+_LABEL_KEY = re.compile(r"^([a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$")
+
+
+def _label_key(value: str) -> str:
+    if not _LABEL_KEY.fullmatch(value):
+        raise ValueError("expected a Kubernetes label key such as grafana_dashboard")
+    return value
+
+
+def _prom_duration(value: str) -> str:
+    if not _PROM_DURATION.fullmatch(value):
+        raise ValueError("expected a Prometheus retention such as 15d, 12h or 2w")
+    return value
+
+
+def _prom_size(value: str) -> str:
+    if not _PROM_SIZE.fullmatch(value):
+        raise ValueError("expected a Prometheus size such as 8GB or 500MB")
+    return value
+
+
+class AlertmanagerSettings(_Model):
+    receiver: Literal["none", "webhook", "slack"] = Field(
+        default="none",
+        description="Where alerts go; webhook and slack read their URL from the secret alertmanagerReceiverUrl.",
+    )
+    slack_channel: StrictStr | None = Field(default=None, description="Slack channel, with receiver slack.")
+    group_by: list[StrictStr] = Field(
+        default_factory=lambda: ["alertname", "namespace"],
+        description="Labels that group alerts into one notification.",
+    )
+
+
+class MonitoringSettings(_Model):
+    """Prometheus, Alertmanager, Grafana and exporters (components/monitoring/)."""
+
+    enabled: Flag = Field(default=False, description="Deploy monitoring and wire Dify's OpenTelemetry metrics to it.")
+    mode: Literal["bundled", "operator"] = Field(
+        default="bundled",
+        description="bundled: our own Prometheus, Alertmanager and Grafana; operator: ServiceMonitor, "
+        "PrometheusRule and dashboard ConfigMaps for an existing Prometheus Operator.",
+    )
+    retention: Annotated[StrictStr, AfterValidator(_prom_duration)] = Field(
+        default="15d", description="How long Prometheus keeps samples (--storage.tsdb.retention.time)."
+    )
+    retention_size: Annotated[StrictStr, AfterValidator(_prom_size)] = Field(
+        default="8GB", description="Most disk Prometheus's blocks may use (--storage.tsdb.retention.size)."
+    )
+    storage_size: MemoryQuantity = Field(default="10Gi", description="Prometheus's PersistentVolumeClaim.")
+    otel_sampling_percent: Count = Field(
+        default=10, ge=0, le=100, description="Percent of Dify requests traced (OTEL_SAMPLING_RATE); metrics count all."
+    )
+    alertmanager: AlertmanagerSettings = Field(default=AlertmanagerSettings(), description="Alert routing.")
+    dashboard_label: Annotated[StrictStr, AfterValidator(_label_key)] = Field(
+        default="grafana_dashboard", description="Label the Grafana sidecar looks for on dashboard ConfigMaps."
+    )
+    operator_namespace: DnsLabel = Field(
+        default="monitoring", description="Namespace of the operator's Prometheus, allowed to scrape our exporters."
+    )
+    operator_labels: dict[str, StrictStr] = Field(
+        default_factory=dict,
+        description="Labels the operator's Prometheus selects monitors and rules by "
+        "(kube-prometheus-stack: release: <its release name>).",
+    )
+
+
 class StackConfig(_Model):
     """Everything a user sets for one stack."""
 
@@ -326,12 +406,24 @@ class StackConfig(_Model):
     persistence: Persistence = Field(default=Persistence(), description="Volumes and storage class.")
     mail: MailSettings | None = Field(default=None, description="Outgoing mail (invites, password resets).")
     app: AppSettings = Field(default=AppSettings(), description="Dify api/worker settings.")
+    monitoring: MonitoringSettings = Field(default=MonitoringSettings(), description="Metrics, alerts and dashboards.")
 
     @property
     def sandbox_namespace(self) -> str:
         """Where dify-sandbox runs: it needs root and capabilities (Pod Security baseline), so it
         is kept out of the namespace that enforces restricted for the rest of Dify."""
         return f"{self.namespace}{SANDBOX_NAMESPACE_SUFFIX}"
+
+    @property
+    def monitoring_namespace(self) -> str:
+        """Prometheus, Alertmanager, Grafana and the exporters: restricted, like Dify's."""
+        return f"{self.namespace}-monitoring"
+
+    @property
+    def node_exporter_namespace(self) -> str:
+        """node-exporter alone: it reads the node's /proc, /sys and / through hostPath volumes,
+        which only Pod Security ``privileged`` admits."""
+        return f"{self.namespace}-monitoring-host"
 
     @property
     def public_url(self) -> str:

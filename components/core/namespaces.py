@@ -6,6 +6,11 @@ with SYS_CHROOT, SETUID, SETGID, CHOWN, DAC_OVERRIDE, FOWNER and KILL: component
 runs alone in ``<namespace>-sandbox`` under ``baseline``, which admits exactly those capabilities.
 Both pin ``enforce-version`` to the targeted Kubernetes minor, so a cluster upgrade cannot tighten
 or loosen the rules under a running stack; ``restricted`` is audited everywhere.
+
+With monitoring, Prometheus and the exporters run in ``<namespace>-monitoring`` (restricted) and
+node-exporter alone in ``<namespace>-monitoring-host`` under ``privileged``: it reads the node's
+/proc, /sys and root filesystem through read-only hostPath volumes, which baseline forbids. Such
+a namespace carries its reason as the ``dify-pulumi/security-exception`` annotation.
 """
 
 from __future__ import annotations
@@ -16,7 +21,9 @@ from typing import Literal
 import pulumi
 import pulumi_kubernetes as k8s
 
-Level = Literal["restricted", "baseline"]
+from components.kube import SECURITY_EXCEPTION_ANNOTATION
+
+Level = Literal["restricted", "baseline", "privileged"]
 _PSA = "pod-security.kubernetes.io"
 
 
@@ -39,11 +46,16 @@ def namespace(
     level: Level,
     kubernetes_version: str,
     opts: pulumi.ResourceOptions,
+    reason: str = "",
 ) -> k8s.core.v1.Namespace:
+    if (level == "privileged") != bool(reason):
+        raise ValueError("a privileged namespace, and only one, must say why (reason)")
     return k8s.core.v1.Namespace(
         resource_name,
         metadata=k8s.meta.v1.ObjectMetaArgs(
-            name=name, labels={**labels, **pod_security_labels(level, kubernetes_version)}
+            name=name,
+            labels={**labels, **pod_security_labels(level, kubernetes_version)},
+            annotations={SECURITY_EXCEPTION_ANNOTATION: reason} if reason else None,
         ),
         opts=opts,
     )

@@ -20,6 +20,7 @@ from __future__ import annotations
 from components.images.dify import AGENT_BACKEND, API, LOCAL_SANDBOX, PLUGIN_DAEMON, SANDBOX, WEB
 from components.images.infra import NGINX, POSTGRES, REDIS, SQUID, WEAVIATE
 from components.images.model import Fact, ImageContract, Listen, Mode, Write
+from components.images.monitoring import MONITORING
 from components.versions import ImageKey
 
 __all__ = ["CONTRACTS", "Fact", "ImageContract", "Listen", "Mode", "Write", "unverified_facts"]
@@ -36,6 +37,7 @@ CONTRACTS: dict[ImageKey, ImageContract] = {
     "weaviate": WEAVIATE,
     "squid": SQUID,
     "nginx": NGINX,
+    **MONITORING,
 }
 
 

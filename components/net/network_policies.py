@@ -20,7 +20,19 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from components.catalog import PREFIX, ServiceKey
-from components.flows import DNS_PORTS, Anyone, Dns, Flow, IngressController, Internet, Peer, Pods, Port
+from components.flows import (
+    DNS_PORTS,
+    Anyone,
+    Dns,
+    Flow,
+    IngressController,
+    Internet,
+    Nodes,
+    OperatorPrometheus,
+    Peer,
+    Pods,
+    Port,
+)
 from components.kube import object_meta, selector
 from components.net.squid_conf import PRIVATE_NETWORKS
 
@@ -29,6 +41,7 @@ meta = k8s.meta.v1
 
 NAMESPACE_LABEL = "kubernetes.io/metadata.name"
 DEFAULT_DENY = f"{PREFIX}-default-deny"
+NODE_BLOCKS = (("0.0.0.0/0", "169.254.0.0/16"), ("::/0", "fe80::/10"))
 
 
 @dataclass(frozen=True)
@@ -38,6 +51,8 @@ class Selectors:
     dns_namespace: str
     dns_pod_labels: Mapping[str, str]
     ingress_namespace: str
+    # The operator's Prometheus (monitoring.mode operator), when one scrapes us.
+    operator_namespace: str = "monitoring"
 
 
 @dataclass
@@ -100,6 +115,22 @@ def _peers(peer: Peer, args: NetworkPoliciesArgs) -> list[networking.NetworkPoli
     if isinstance(peer, Internet):
         private = args.allow_private_ips if peer.private_allowed else ()
         return [networking.NetworkPolicyPeerArgs(ip_block=block) for block in internet_blocks(private)]
+    if isinstance(peer, Nodes):
+        # Node addresses are not known in advance; everything but link-local (no cloud metadata
+        # endpoint), and the flow's ports narrow it to the API server and kubelet ports.
+        return [
+            networking.NetworkPolicyPeerArgs(ip_block=networking.IPBlockArgs(cidr=cidr, except_=[local]))
+            for cidr, local in NODE_BLOCKS
+        ]
+    if isinstance(peer, OperatorPrometheus):
+        return [
+            networking.NetworkPolicyPeerArgs(
+                namespace_selector=meta.LabelSelectorArgs(
+                    match_labels={NAMESPACE_LABEL: args.selectors.operator_namespace}
+                ),
+                pod_selector=meta.LabelSelectorArgs(match_labels={"app.kubernetes.io/name": "prometheus"}),
+            )
+        ]
     if isinstance(peer, Anyone):
         return None
     raise TypeError(f"unknown peer {peer!r}")

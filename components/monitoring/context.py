@@ -1,0 +1,172 @@
+"""What every monitoring component is handed: where things run and what they are called."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import pulumi
+import pulumi_kubernetes as k8s
+
+from components.catalog import CATALOG, Entry, ServiceKey
+from components.config.models import StackConfig
+from components.config.resources import effective_resources
+from components.kube import ContainerSpec, SecretRef, SecurityProfile, labels, object_meta
+from components.monitoring.scrape import Namespaces
+from components.versions import ImageKey, image, image_tag
+
+core = k8s.core.v1
+rbac = k8s.rbac.v1
+
+
+@dataclass(frozen=True)
+class MonitoringContext:
+    config: StackConfig
+    names: Namespaces
+    # Namespace name → its Output (objects take their namespace from these, ordering them after it).
+    namespaces: Mapping[str, pulumi.Input[str]]
+    instance: str
+    db_user: str = "postgres"
+    database: str = "dify"
+    # The exporters' credentials, copied into the monitoring namespace.
+    db_password: SecretRef | None = None
+    redis_password: SecretRef | None = None
+
+    def namespace(self, name: str) -> pulumi.Input[str]:
+        return self.namespaces[name]
+
+    @property
+    def monitoring(self) -> pulumi.Input[str]:
+        return self.namespaces[self.names.monitoring]
+
+    def image(self, key: ImageKey) -> str:
+        return image(key, registry=self.config.image_registry)
+
+    def labels(self, key: ServiceKey, image_key: ImageKey) -> dict[str, str]:
+        return labels(key, self.instance, image_tag(self.image(image_key)))
+
+    def container(self, key: ServiceKey, image_key: ImageKey, security: SecurityProfile, **spec: Any) -> ContainerSpec:
+        """The workload's main container: its catalogue ports and the stack's resources."""
+        entry = CATALOG[key]
+        return ContainerSpec(
+            name=key,
+            image=self.image(image_key),
+            resources=effective_resources(self.config, entry.config_key),
+            security=security,
+            ports=entry.ports,
+            **spec,
+        )
+
+    def config_map(
+        self, parent: pulumi.Resource, name: str, key: ServiceKey, image_key: ImageKey, data: Mapping[str, str]
+    ) -> core.ConfigMap:
+        """Auto-named on purpose: a content change renames it, which rolls the pods that mount it
+        (none of these programs reloads its files by itself here)."""
+        return core.ConfigMap(
+            name,
+            metadata=object_meta(None, self.monitoring, self.labels(key, image_key)),
+            data=dict(data),
+            opts=pulumi.ResourceOptions(parent=parent),
+        )
+
+
+def entry(key: ServiceKey) -> Entry:
+    return CATALOG[key]
+
+
+def service_account(
+    parent: pulumi.Resource, name: str, account: str, namespace: pulumi.Input[str], object_labels: Mapping[str, str]
+) -> core.ServiceAccount:
+    return core.ServiceAccount(
+        f"{name}-serviceaccount",
+        metadata=object_meta(account, namespace, object_labels),
+        # Only the pods that name this account get its token (components/kube.py pod_spec).
+        automount_service_account_token=False,
+        opts=pulumi.ResourceOptions(parent=parent),
+    )
+
+
+def namespaced_reader(
+    parent: pulumi.Resource,
+    name: str,
+    account: str,
+    account_namespace: str,
+    namespaces: Mapping[str, pulumi.Input[str]],
+    rules: list[rbac.PolicyRuleArgs],
+    object_labels: Mapping[str, str],
+) -> None:
+    """One Role and RoleBinding per namespace: read access where we look, nowhere else."""
+    opts = pulumi.ResourceOptions(parent=parent)
+    for ns_name, ns in namespaces.items():
+        role = rbac.Role(
+            f"{name}-role-{ns_name}",
+            metadata=object_meta(account, ns, object_labels),
+            rules=rules,
+            opts=opts,
+        )
+        rbac.RoleBinding(
+            f"{name}-rolebinding-{ns_name}",
+            metadata=object_meta(account, ns, object_labels),
+            role_ref=rbac.RoleRefArgs(api_group="rbac.authorization.k8s.io", kind="Role", name=role.metadata.name),
+            subjects=[rbac.SubjectArgs(kind="ServiceAccount", name=account, namespace=account_namespace)],
+            opts=opts,
+        )
+
+
+def run(
+    parent: pulumi.Resource,
+    name: str,
+    ctx: MonitoringContext,
+    container: ContainerSpec,
+    *,
+    expose: bool = False,
+    volumes: list[core.VolumeArgs] | None = None,
+    service_account: str | None = None,
+) -> Any:
+    """A single-replica monitoring Deployment in the monitoring namespace (components/workload.py);
+    ``expose`` adds its Service, for what something other than Prometheus's pod discovery dials."""
+    from components.workload import WorkloadArgs, deploy
+
+    return deploy(
+        parent,
+        name,
+        WorkloadArgs(
+            entry=CATALOG[container.name],  # type: ignore[index]
+            namespace=ctx.monitoring,
+            instance=ctx.instance,
+            containers=[container],
+            volumes=volumes or [],
+            expose=expose,
+            service_account=service_account,
+        ),
+    )
+
+
+def run_stateful(
+    parent: pulumi.Resource,
+    name: str,
+    ctx: MonitoringContext,
+    container: ContainerSpec,
+    storage_size: str,
+    volumes: list[core.VolumeArgs],
+    service_account: str | None = None,
+) -> Any:
+    """A single-replica StatefulSet whose claim ``data`` keeps its state across restarts."""
+    from components.workload import StatefulArgs, deploy_stateful
+
+    return deploy_stateful(
+        parent,
+        name,
+        StatefulArgs(
+            entry=CATALOG[container.name],  # type: ignore[index]
+            namespace=ctx.monitoring,
+            instance=ctx.instance,
+            container=container,
+            data_volume="data",
+            storage_size=storage_size,
+            storage_class=ctx.config.persistence.storage_class,
+            service_account=service_account,
+            volumes=volumes,
+        ),
+    )

@@ -1,0 +1,71 @@
+"""dify:monitoring:Monitoring: composes the monitoring components for one stack.
+
+Creates, in ``<namespace>-monitoring``: a Secret with the exporters' copies of the database and
+Redis passwords, then per ``dify:monitoring.mode``:
+- bundled: Prometheus, Alertmanager, Grafana, kube-state-metrics, node-exporter (in
+  ``<namespace>-monitoring-host``), blackbox, postgres and redis exporters, the collector;
+- operator: only the exporters and the collector, plus the Prometheus Operator objects that make
+  an existing Prometheus scrape them and load the same rules and dashboards
+  (components/monitoring/operator.py).
+The namespaces themselves (and their NetworkPolicies) belong to the platform.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+
+import pulumi
+import pulumi_kubernetes as k8s
+
+from components.kube import SecretRef, object_meta
+from components.monitoring.alertmanager import Alertmanager, AlertmanagerArgs
+from components.monitoring.cluster import ClusterArgs, KubeStateMetrics, NodeExporter
+from components.monitoring.context import MonitoringContext
+from components.monitoring.exporters import BlackboxExporter, ExporterArgs, PostgresExporter, RedisExporter
+from components.monitoring.grafana import Grafana, GrafanaArgs
+from components.monitoring.otel_collector import OtelCollector, OtelCollectorArgs
+from components.monitoring.prometheus import Prometheus, PrometheusArgs
+
+
+@dataclass
+class MonitoringArgs:
+    ctx: MonitoringContext
+    labels: Mapping[str, str]
+    # Dify's generated credentials the exporters need (values, copied into this namespace).
+    db_password: pulumi.Input[str]
+    redis_password: pulumi.Input[str]
+    receiver_url: pulumi.Output[str] | None = None
+
+
+class Monitoring(pulumi.ComponentResource):
+    def __init__(self, name: str, args: MonitoringArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("dify:monitoring:Monitoring", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        secret = k8s.core.v1.Secret(
+            f"{name}-credentials",
+            metadata=object_meta(None, args.ctx.monitoring, args.labels),
+            string_data={"db-password": args.db_password, "redis-password": args.redis_password},
+            opts=child,
+        )
+        ctx = replace(
+            args.ctx,
+            db_password=SecretRef(secret.metadata.name, "db-password"),
+            redis_password=SecretRef(secret.metadata.name, "redis-password"),
+        )
+        exporters = ExporterArgs(ctx)
+        PostgresExporter("postgres-exporter", exporters, child)
+        RedisExporter("redis-exporter", exporters, child)
+        BlackboxExporter("blackbox-exporter", exporters, child)
+        OtelCollector("otel-collector", OtelCollectorArgs(ctx), child)
+        if ctx.config.monitoring.mode == "bundled":
+            KubeStateMetrics("kube-state-metrics", ClusterArgs(ctx), child)
+            NodeExporter("node-exporter", ClusterArgs(ctx), child)
+            Alertmanager("alertmanager", AlertmanagerArgs(ctx, args.receiver_url), child)
+            Prometheus("prometheus", PrometheusArgs(ctx), child)
+            Grafana("grafana", GrafanaArgs(ctx), child)
+        else:
+            from components.monitoring.operator import OperatorArgs, OperatorObjects
+
+            OperatorObjects("operator", OperatorArgs(ctx), child)
+        self.register_outputs({"namespace": ctx.monitoring})
