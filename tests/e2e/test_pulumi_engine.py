@@ -40,11 +40,17 @@ PROJECT_FILES = ("Pulumi.yaml", "__main__.py", "requirements.txt", "components")
 STEP_TIMEOUT = float(os.environ.get("DIFY_E2E_PULUMI_TIMEOUT", "900"))
 
 # The stand-in for dify:kubernetes.skipAwait: runs the real program after registering a stack
-# transform that annotates every kubernetes:* resource (not the provider, not components).
+# transform that annotates every kubernetes:* resource (not the provider, not components): no
+# readiness wait, and background deletion (no controller-manager runs to finish a foreground one).
 SKIP_AWAIT_MAIN = """\
+import os
 import runpy
+import sys
 
 import pulumi
+
+# Run as a file (not the project directory): the project's packages need their path entry.
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 
 def _skip_await(args: pulumi.ResourceTransformArgs) -> pulumi.ResourceTransformResult | None:
@@ -54,6 +60,8 @@ def _skip_await(args: pulumi.ResourceTransformArgs) -> pulumi.ResourceTransformR
     metadata = dict(props.get("metadata") or {})
     annotations = dict(metadata.get("annotations") or {})
     annotations["pulumi.com/skipAwait"] = "true"
+    # Foreground deletion waits for the garbage collector, which no controller-manager runs here.
+    annotations["pulumi.com/deletionPropagationPolicy"] = "background"
     metadata["annotations"] = annotations
     props["metadata"] = metadata
     return pulumi.ResourceTransformResult(props, args.opts)

@@ -5,8 +5,10 @@
 // needs for `pulumi preview`, `up` and `destroy` of a pip/virtualenv project:
 //
 //   - Handshake, GetPluginInfo;
+//
 //   - GetRequiredPlugins / GetRequiredPackages: none, because build.sh installs every provider
 //     plugin the program uses into PULUMI_HOME beforehand and the engine loads them on demand;
+//
 //   - Run: resolves the project's interpreter with the SDK's own python/toolchain package (the
 //     `toolchain` and `virtualenv` runtime options of Pulumi.yaml) and runs the SDK's own
 //     `pulumi-language-python-exec` driver (shipped in the sdk/v3 module, installed beside this
@@ -32,8 +34,8 @@ import (
 	"strings"
 	"sync"
 
-	pbempty "google.golang.org/protobuf/types/known/emptypb"
 	"google.golang.org/grpc"
+	pbempty "google.golang.org/protobuf/types/known/emptypb"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/util/rpcutil"
 	pulumirpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
@@ -171,7 +173,11 @@ func (h *host) Run(ctx context.Context, req *pulumirpc.RunRequest) (*pulumirpc.R
 	if err != nil {
 		return &pulumirpc.RunResponse{Error: err.Error()}, nil
 	}
-	config, err := json.Marshal(req.GetConfig())
+	configMap := req.GetConfig()
+	if configMap == nil { // the driver wants a JSON object, never null
+		configMap = map[string]string{}
+	}
+	config, err := json.Marshal(configMap)
 	if err != nil {
 		return nil, err
 	}
