@@ -10,17 +10,22 @@ import pulumi_kubernetes as k8s
 
 from components.config.models import StackConfig
 
-SKIP_AWAIT = "pulumi.com/skipAwait"
+SKIP_AWAIT = {
+    "pulumi.com/skipAwait": "true",
+    # Foreground deletion waits for the garbage collector, which a bare API server lacks.
+    "pulumi.com/deletionPropagationPolicy": "background",
+}
 
 
 def skip_await(args: pulumi.ResourceTransformArgs) -> pulumi.ResourceTransformResult | None:
-    """Marks a Kubernetes object so that the provider does not wait for it to become ready."""
+    """Marks a Kubernetes object so that the provider waits neither for readiness nor for a
+    garbage-collected deletion."""
     if not args.custom or not args.type_.startswith("kubernetes:") or args.type_.startswith("pulumi:providers:"):
         return None
     # The engine hands a transform the resource's inputs as a plain mapping.
     props = dict(cast(Mapping[str, Any], args.props))
     metadata = dict(props.get("metadata") or {})
-    metadata["annotations"] = {**(metadata.get("annotations") or {}), SKIP_AWAIT: "true"}
+    metadata["annotations"] = {**(metadata.get("annotations") or {}), **SKIP_AWAIT}
     props["metadata"] = metadata
     return pulumi.ResourceTransformResult(props, args.opts)
 

@@ -25,13 +25,33 @@ ROOT = Path(__file__).resolve().parent.parent
 PROJECT = "dify"
 
 
+def _flat(value: Any) -> str:
+    return value if isinstance(value, str) else json.dumps(value)
+
+
+def project_defaults(root: Path = ROOT) -> dict[str, str]:
+    """The ``default:`` of every key Pulumi.yaml declares. The CLI hands these to the program for
+    any key the stack file leaves unset, so a default that fails validation breaks `pulumi up`
+    and must break synth too."""
+    project = root / "Pulumi.yaml"
+    if not project.exists():
+        return {}
+    declared = (yaml.safe_load(project.read_text()) or {}).get("config") or {}
+    return {
+        (key if ":" in key else f"{PROJECT}:{key}"): _flat(spec["default"])
+        for key, spec in declared.items()
+        if isinstance(spec, dict) and "default" in spec
+    }
+
+
 def stack_config(stack: str, root: Path = ROOT) -> tuple[dict[str, str], list[str]]:
-    """Read ``Pulumi.<stack>.yaml`` into the flat ``{key: string}`` map the CLI passes on."""
+    """Read ``Pulumi.<stack>.yaml``, over Pulumi.yaml's declared defaults, into the flat
+    ``{key: string}`` map the CLI passes on."""
     path = root / f"Pulumi.{stack}.yaml"
     if not path.exists():
         raise FileNotFoundError(f"no stack file {path.name} (known: {', '.join(known_stacks(root))})")
     document = yaml.safe_load(path.read_text()) or {}
-    flat: dict[str, str] = {}
+    flat: dict[str, str] = project_defaults(root)
     secret_keys: list[str] = []
     for key, value in (document.get("config") or {}).items():
         full_key = key if ":" in key else f"{PROJECT}:{key}"

@@ -1,7 +1,8 @@
 """A recording mock runtime that behaves like the real providers where our code depends on it.
 
-- Kubernetes: objects without ``metadata.name`` get ``<resource name>-<8 random chars>`` (as the
-  provider's auto-naming does; seeded by the URN so a synth is reproducible), namespaced objects
+- Kubernetes: objects without ``metadata.name`` get ``<resource name>-<8 hex chars>`` and the
+  ``pulumi.com/autonamed`` annotation (as the provider's auto-naming does; seeded by the URN so a
+  synth is reproducible), namespaced objects
   without ``metadata.namespace`` get the provider's namespace, ids are ``namespace/name``.
 - pulumi-random: passwords and ids are generated with the requested length and alphabet and
   returned as secrets (the provider marks ``result`` secret).
@@ -107,11 +108,13 @@ class RecordingMocks(pulumi.runtime.Mocks):
             return self._kubernetes(args, seed, state)
         if args.typ == "random:index/randomPassword:RandomPassword":
             state["result"] = rpc.wrap_rpc_secret(_password(seed, args.inputs))
-            return f"{args.name}-id", state
+            # The real provider's id for a password is the literal "none".
+            return "none", state
         if args.typ == "random:index/randomId:RandomId":
             values = _random_id(seed, args.inputs)
             state |= {k: rpc.wrap_rpc_secret(v) if k == "b64Url" else v for k, v in values.items()}
-            return values["hex"], state
+            # The real provider's id is the b64Url value.
+            return values["b64Url"], state
         if args.typ == "random:index/randomString:RandomString":
             state["result"] = _password(seed, args.inputs)
             return f"{args.name}-id", state
@@ -125,9 +128,10 @@ class RecordingMocks(pulumi.runtime.Mocks):
     ) -> tuple[str, dict[str, Any]]:
         metadata = dict(state.get("metadata") or {})
         if not metadata.get("name"):
-            rng = _rng(seed)
-            suffix = "".join(rng.choice(string.ascii_lowercase + string.digits) for _ in range(8))
+            # The provider appends 8 hex characters and marks the object as auto-named.
+            suffix = _rng(seed).randbytes(4).hex()
             metadata["name"] = f"{args.name}-{suffix}"
+            metadata["annotations"] = {**(metadata.get("annotations") or {}), "pulumi.com/autonamed": "true"}
         kind = str(state.get("kind", ""))
         if kind not in CLUSTER_SCOPED and not metadata.get("namespace"):
             metadata["namespace"] = self.default_namespace

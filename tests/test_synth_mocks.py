@@ -24,7 +24,10 @@ def test_kubernetes_auto_names_unnamed_objects_and_keeps_explicit_names() -> Non
     name = state["metadata"]["name"]
     prefix, suffix = name.rsplit("-", 1)
     assert prefix == "router-config" and len(suffix) == 8
-    assert set(suffix) <= set(string.ascii_lowercase + string.digits) and len(set(suffix)) > 1
+    # As the real provider does (seen in the e2e tier: postgres-init-24839edf): 8 hex characters
+    # and the pulumi.com/autonamed annotation.
+    assert set(suffix) <= set(string.hexdigits.lower()) and len(set(suffix)) > 1
+    assert state["metadata"]["annotations"] == {"pulumi.com/autonamed": "true"}
     assert identity == f"default/{name}"
     again = new(RecordingMocks(), "kubernetes:core/v1:ConfigMap", "router-config", {"kind": "ConfigMap"})[1]
     assert again["metadata"]["name"] == name, "seeded: two synths of one program agree"
@@ -41,7 +44,8 @@ def test_cluster_scoped_objects_get_no_namespace() -> None:
 
 def test_random_password_honours_length_and_alphabet_and_is_secret() -> None:
     inputs = {"length": 32, "special": False, "minUpper": 1, "minLower": 1, "minNumeric": 1}
-    _, state = new(RecordingMocks(), "random:index/randomPassword:RandomPassword", "db", inputs)
+    identity, state = new(RecordingMocks(), "random:index/randomPassword:RandomPassword", "db", inputs)
+    assert identity == "none"  # the real provider's id for every password
     assert rpc.is_rpc_secret(state["result"])
     value = rpc.unwrap_rpc_secret(state["result"])
     assert len(value) == 32 and value.isalnum()
@@ -49,8 +53,9 @@ def test_random_password_honours_length_and_alphabet_and_is_secret() -> None:
 
 
 def test_random_id_b64url_is_a_secret_of_the_agent_key_shape() -> None:
-    _, state = new(RecordingMocks(), "random:index/randomId:RandomId", "jwe", {"byteLength": 32})
+    identity, state = new(RecordingMocks(), "random:index/randomId:RandomId", "jwe", {"byteLength": 32})
     value = rpc.unwrap_rpc_secret(state["b64Url"])
+    assert identity == value  # the real provider's id is the b64Url value
     assert rpc.is_rpc_secret(state["b64Url"]) and len(value) == 43 and "=" not in value
     assert len(state["hex"]) == 64
 
@@ -89,7 +94,12 @@ def test_stack_transforms_run_on_every_registration_as_in_the_engine() -> None:
     from tests.conftest import objects, synth_with
 
     objs = objects(synth_with("dev", kubernetes={"skipAwait": True}), show_secrets=False)
-    marked = [o for o in objs if (o["metadata"].get("annotations") or {}).get("pulumi.com/skipAwait") == "true"]
+    marked = [
+        o
+        for o in objs
+        if (o["metadata"].get("annotations") or {}).get("pulumi.com/skipAwait") == "true"
+        and o["metadata"]["annotations"].get("pulumi.com/deletionPropagationPolicy") == "background"
+    ]
     assert len(marked) == len(objs) == 58
     # Off by default: only the two claims that must not wait for binding carry it.
     default = objects(synth_with("dev"), show_secrets=False)
@@ -98,3 +108,20 @@ def test_stack_transforms_run_on_every_registration_as_in_the_engine() -> None:
         for o in default
         if (o["metadata"].get("annotations") or {}).get("pulumi.com/skipAwait") == "true"
     ) == ["dify-app-storage", "dify-plugin-daemon-storage"]
+
+
+def test_pulumi_yaml_defaults_reach_the_program_as_the_cli_passes_them(tmp_path: Path) -> None:
+    # The CLI sends every declared default for a key the stack file leaves unset; synth must too,
+    # or a default that fails validation passes synth and breaks `pulumi up`.
+    from synth.harness import project_defaults, stack_config
+
+    config, _ = stack_config("dev")
+    assert config["dify:kubernetes"] == '{"version": "1.33", "skipAwait": false}'
+    assert config["dify:scheme"] == "http"  # the stack file wins over the default https
+    assert project_defaults()["dify:scheme"] == "https"
+    (tmp_path / "Pulumi.yaml").write_text(
+        "name: dify\nconfig:\n  namespace:\n    type: string\n    default: Bad_Name\n"
+    )
+    (tmp_path / "Pulumi.x.yaml").write_text("config:\n  dify:environment: x\n  dify:host: example.com\n")
+    flat, _ = stack_config("x", tmp_path)
+    assert flat["dify:namespace"] == "Bad_Name"

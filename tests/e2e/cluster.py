@@ -39,10 +39,12 @@ ROOT = Path(__file__).resolve().parents[2]
 SERVICE_CIDR = "10.96.0.0/16"
 # The defaults of a 1.33 apiserver, named so the set is visible here; PodSecurity enforces the
 # namespace's pod-security.kubernetes.io labels, ServiceAccount/NamespaceLifecycle/ResourceQuota
-# are what a real cluster runs in front of every write.
+# are what a real cluster runs in front of every write. One default is left out:
+# StorageObjectInUseProtection puts the pvc-protection finalizer on every claim, and only a
+# controller (none runs here) removes it, so `pulumi destroy` would wait on the claims forever.
 ADMISSION_PLUGINS = (
     "NamespaceLifecycle,LimitRanger,ServiceAccount,DefaultStorageClass,DefaultTolerationSeconds,"
-    "PodSecurity,Priority,ResourceQuota,RuntimeClass,StorageObjectInUseProtection,"
+    "PodSecurity,Priority,ResourceQuota,RuntimeClass,"
     "PersistentVolumeClaimResize,DefaultIngressClass,MutatingAdmissionWebhook,"
     "ValidatingAdmissionPolicy,ValidatingAdmissionWebhook"
 )
@@ -223,6 +225,7 @@ class Cluster:
             "--service-account-issuer=https://kubernetes.default.svc.cluster.local",
             f"--service-cluster-ip-range={SERVICE_CIDR}",
             "--authorization-mode=RBAC", f"--enable-admission-plugins={ADMISSION_PLUGINS}",
+            "--disable-admission-plugins=StorageObjectInUseProtection",
             # Real clusters allow privileged containers; PodSecurity is what must refuse ours.
             "--allow-privileged=true", "--profiling=false", "--v=1",
             # 127.0.0.1 may not be an Endpoints address: skip publishing the `kubernetes` Service's.
