@@ -6,9 +6,8 @@ them from Go modules and installs the providers into a PULUMI_HOME in the tools 
 is downloaded): ``preview``, ``up``, a second ``preview --expect-no-changes``, ``destroy``.
 
 Local backend (file://, in the temp dir) with a passphrase secrets provider. No kubelet runs, so
-no pod ever starts: the provider must not await readiness. ``dify:kubernetes.skipAwait`` asks for
-that when the config model has it; until then a wrapper entry point in the temp copy adds the
-``pulumi.com/skipAwait`` annotation to every Kubernetes resource through a stack transform.
+no pod ever starts: the provider must not await readiness, which ``dify:kubernetes.skipAwait`` asks
+for (a stack transform annotates every Kubernetes object).
 """
 
 from __future__ import annotations
@@ -26,17 +25,10 @@ from typing import Any
 import pytest
 import yaml
 
-from components.config.models import KubernetesSettings
 from tests.e2e.cluster import Cluster
 from tests.e2e.kube import Api
 
-# Opt-in (DIFY_E2E_ENGINE=1) until the stack passes it and CI can afford the cold tools build
-# (~1 h on 2 cores, tools/pulumi/README.md): the first run found a config default the program
-# rejects and PVCs whose deletion needs a controller-manager.
-pytestmark = [
-    pytest.mark.e2e,
-    pytest.mark.skipif(os.environ.get("DIFY_E2E_ENGINE") != "1", reason="set DIFY_E2E_ENGINE=1"),
-]
+pytestmark = pytest.mark.e2e
 
 ROOT = Path(__file__).resolve().parents[2]
 STACK = "e2e"
@@ -44,38 +36,6 @@ PASSPHRASE = "e2e-only"
 PROJECT_FILES = ("Pulumi.yaml", "__main__.py", "requirements.txt", "components")
 # Generous: a cold `up` starts two providers and creates every object of the dev stack.
 STEP_TIMEOUT = float(os.environ.get("DIFY_E2E_PULUMI_TIMEOUT", "900"))
-
-# The stand-in for dify:kubernetes.skipAwait: runs the real program after registering a stack
-# transform that annotates every kubernetes:* resource (not the provider, not components): no
-# readiness wait, and background deletion (no controller-manager runs to finish a foreground one).
-SKIP_AWAIT_MAIN = """\
-import os
-import runpy
-import sys
-
-import pulumi
-
-# Run as a file (not the project directory): the project's packages need their path entry.
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-
-
-def _skip_await(args: pulumi.ResourceTransformArgs) -> pulumi.ResourceTransformResult | None:
-    if not args.type_.startswith("kubernetes:") or args.type_.startswith("pulumi:providers:"):
-        return None
-    props = dict(args.props)
-    metadata = dict(props.get("metadata") or {})
-    annotations = dict(metadata.get("annotations") or {})
-    annotations["pulumi.com/skipAwait"] = "true"
-    # Foreground deletion waits for the garbage collector, which no controller-manager runs here.
-    annotations["pulumi.com/deletionPropagationPolicy"] = "background"
-    metadata["annotations"] = annotations
-    props["metadata"] = metadata
-    return pulumi.ResourceTransformResult(props, args.opts)
-
-
-pulumi.runtime.register_resource_transform(_skip_await)
-runpy.run_path("__main__.py", run_name="__main__")
-"""
 
 
 def engine_env() -> dict[str, str]:
@@ -114,10 +74,10 @@ class Engine:
 
 def _stack_config(cluster: Cluster) -> dict[str, Any]:
     config = yaml.safe_load((ROOT / "Pulumi.dev.yaml").read_text())
-    kubernetes: dict[str, Any] = {"kubeconfig": str(cluster.kubeconfig)}
-    if "skip_await" in KubernetesSettings.model_fields:
-        kubernetes["skipAwait"] = True
-    config["config"]["dify:kubernetes"] = kubernetes
+    config["config"]["dify:kubernetes"] = {"kubeconfig": str(cluster.kubeconfig), "skipAwait": True}
+    # Its own namespaces: the apply tier leaves the dev stack's objects (other field managers,
+    # other auto-name suffixes) in `dify` on the same server, and server-side apply would conflict.
+    config["config"]["dify:namespace"] = "dify-engine"
     return config
 
 
@@ -134,11 +94,6 @@ def engine(cluster: Cluster, tmp_path_factory: pytest.TempPathFactory) -> Iterat
             shutil.copy2(source, project / name)
     # Pulumi.yaml's `virtualenv: .venv` is relative to the project: the repo's, shared.
     (project / ".venv").symlink_to(ROOT / ".venv")
-    if "skip_await" not in KubernetesSettings.model_fields:
-        (project / "e2e_main.py").write_text(SKIP_AWAIT_MAIN)
-        spec = yaml.safe_load((project / "Pulumi.yaml").read_text())
-        spec["main"] = "e2e_main.py"
-        (project / "Pulumi.yaml").write_text(yaml.safe_dump(spec, sort_keys=False))
     (project / f"Pulumi.{STACK}.yaml").write_text(yaml.safe_dump(_stack_config(cluster), sort_keys=False))
     (work / "state").mkdir()
 
@@ -163,11 +118,21 @@ def engine(cluster: Cluster, tmp_path_factory: pytest.TempPathFactory) -> Iterat
         print("\n".join(eng.log))
 
 
+def _policy_pack(engine: Engine) -> list[str]:
+    """Our CrossGuard pack, run by the real analyzer (through our language host's RunPlugin) with
+    the dev enforcement config, as users run it: a mandatory violation fails the command."""
+    pack = engine.project.parent / "policy"
+    if not pack.exists():
+        shutil.copytree(ROOT / "policy", pack, ignore=shutil.ignore_patterns("__pycache__", "venv"))
+        (pack / "venv").symlink_to(ROOT / ".venv")
+    return ["--policy-pack", str(pack), "--policy-pack-config", str(ROOT / "policy" / "config" / "dev.json")]
+
+
 @pytest.fixture(scope="module")
 def deployed(engine: Engine) -> dict[str, Any]:
-    """preview, then up: the stack's checkpoint after the first real update."""
-    engine.run("preview", "--diff")
-    engine.run("up", "--yes", "--skip-preview")
+    """preview, then up, both under the policy pack: the checkpoint after the first update."""
+    engine.run("preview", "--diff", *_policy_pack(engine))
+    engine.run("up", "--yes", "--skip-preview", *_policy_pack(engine))
     return engine.export()
 
 
@@ -199,6 +164,9 @@ def test_up_creates_every_object_on_the_server(deployed: dict[str, Any], api: Ap
 def test_second_run_has_no_changes(engine: Engine, deployed: dict[str, Any]) -> None:
     result = engine.run("preview", "--expect-no-changes", "--diff", check=False)
     assert result.returncode == 0, f"a second run wants changes:\n{result.stdout}\n{result.stderr}"
+    # And a second real update, as a user's next `pulumi up`, changes nothing either.
+    again = engine.run("up", "--yes", "--skip-preview", "--expect-no-changes", *_policy_pack(engine), check=False)
+    assert again.returncode == 0, f"a second up changed something:\n{again.stdout}\n{again.stderr}"
 
 
 def test_destroy_removes_everything(engine: Engine, deployed: dict[str, Any]) -> None:
