@@ -7,13 +7,13 @@ pass silently), and every default here is what an unset key means.
 
 from __future__ import annotations
 
-import re
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic.alias_generators import to_camel
 
 from components.config.types import (
+    BodySize,
     Cidr,
     Count,
     CpuQuantity,
@@ -23,11 +23,16 @@ from components.config.types import (
     EmailAddress,
     EnvironmentName,
     Flag,
+    FrameSource,
     Host,
     ImageTag,
     KubernetesVersion,
+    LabelKey,
     MemoryQuantity,
+    PromDuration,
+    PromSize,
     Registry,
+    RequestRate,
     Singleton,
     StrictStr,
 )
@@ -147,37 +152,6 @@ class NetworkPolicySettings(_Model):
     dns_namespace: DnsLabel = "kube-system"
     dns_pod_labels: dict[str, StrictStr] = Field(default_factory=lambda: {"k8s-app": "kube-dns"})
     ingress_namespace: DnsLabel = "ingress-nginx"
-
-
-_REQUEST_RATE = re.compile(r"^[1-9][0-9]{0,5}r/[sm]$")
-_BODY_SIZE = re.compile(r"^[1-9][0-9]{0,5}[kKmMgG]?$")
-# CSP host-source / scheme-source / keyword: nothing that could end the header or the nginx string.
-_FRAME_SOURCE = re.compile(
-    r"^('self'|'none'|\*|[a-z][a-z0-9+.-]*:|([a-z][a-z0-9+.-]*://)?(\*\.)?[a-z0-9-]+(\.[a-z0-9-]+)*(:([0-9]{1,5}|\*))?)$"
-)
-
-
-def _request_rate(value: str) -> str:
-    if not _REQUEST_RATE.fullmatch(value):
-        raise ValueError("expected a request rate above zero such as 20r/s or 600r/m")
-    return value
-
-
-def _body_size(value: str) -> str:
-    if not _BODY_SIZE.fullmatch(value):
-        raise ValueError("expected an nginx size above zero such as 100M, 512k or 1g")
-    return value
-
-
-def _frame_source(value: str) -> str:
-    if not _FRAME_SOURCE.fullmatch(value):
-        raise ValueError("expected a CSP frame-ancestors source such as 'self' or https://intranet.example.com")
-    return value
-
-
-RequestRate = Annotated[StrictStr, AfterValidator(_request_rate)]
-BodySize = Annotated[StrictStr, AfterValidator(_body_size)]
-FrameSource = Annotated[StrictStr, AfterValidator(_frame_source)]
 
 
 class RequestBudget(_Model):
@@ -302,32 +276,6 @@ class AppSettings(_Model):
     sqlalchemy_pool_size: Count = Field(default=30, ge=1, le=200)
 
 
-_PROM_DURATION = re.compile(r"^[1-9][0-9]{0,4}[hdwy]$")
-# Prometheus's --storage.tsdb.retention.size units (B, KB, MB, GB, TB, PB, EB).
-_PROM_SIZE = re.compile(r"^[1-9][0-9]{0,5}(KB|MB|GB|TB)$")
-
-
-_LABEL_KEY = re.compile(r"^([a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$")
-
-
-def _label_key(value: str) -> str:
-    if not _LABEL_KEY.fullmatch(value):
-        raise ValueError("expected a Kubernetes label key such as grafana_dashboard")
-    return value
-
-
-def _prom_duration(value: str) -> str:
-    if not _PROM_DURATION.fullmatch(value):
-        raise ValueError("expected a Prometheus retention such as 15d, 12h or 2w")
-    return value
-
-
-def _prom_size(value: str) -> str:
-    if not _PROM_SIZE.fullmatch(value):
-        raise ValueError("expected a Prometheus size such as 8GB or 500MB")
-    return value
-
-
 class AlertmanagerSettings(_Model):
     receiver: Literal["none", "webhook", "slack"] = Field(
         default="none",
@@ -349,10 +297,10 @@ class MonitoringSettings(_Model):
         description="bundled: our own Prometheus, Alertmanager and Grafana; operator: ServiceMonitor, "
         "PrometheusRule and dashboard ConfigMaps for an existing Prometheus Operator.",
     )
-    retention: Annotated[StrictStr, AfterValidator(_prom_duration)] = Field(
+    retention: PromDuration = Field(
         default="15d", description="How long Prometheus keeps samples (--storage.tsdb.retention.time)."
     )
-    retention_size: Annotated[StrictStr, AfterValidator(_prom_size)] = Field(
+    retention_size: PromSize = Field(
         default="8GB", description="Most disk Prometheus's blocks may use (--storage.tsdb.retention.size)."
     )
     storage_size: MemoryQuantity = Field(default="10Gi", description="Prometheus's PersistentVolumeClaim.")
@@ -360,7 +308,7 @@ class MonitoringSettings(_Model):
         default=10, ge=0, le=100, description="Percent of Dify requests traced (OTEL_SAMPLING_RATE); metrics count all."
     )
     alertmanager: AlertmanagerSettings = Field(default=AlertmanagerSettings(), description="Alert routing.")
-    dashboard_label: Annotated[StrictStr, AfterValidator(_label_key)] = Field(
+    dashboard_label: LabelKey = Field(
         default="grafana_dashboard", description="Label the Grafana sidecar looks for on dashboard ConfigMaps."
     )
     operator_namespace: DnsLabel = Field(

@@ -192,3 +192,66 @@ KubernetesVersion = Annotated[str, BeforeValidator(_version_input), AfterValidat
 Cidr = Annotated[str, BeforeValidator(_strict_str), AfterValidator(_cidr)]
 DomainSuffix = Annotated[str, BeforeValidator(_strict_str), AfterValidator(_domain_suffix)]
 EmailAddress = Annotated[str, BeforeValidator(_strict_str), AfterValidator(_email)]
+
+# Edge (router and Ingress) settings.
+_REQUEST_RATE = re.compile(r"^[1-9][0-9]{0,5}r/[sm]$")
+_BODY_SIZE = re.compile(r"^[1-9][0-9]{0,5}[kKmMgG]?$")
+# CSP host-source / scheme-source / keyword: nothing that could end the header or the nginx string.
+_FRAME_SOURCE = re.compile(
+    r"^('self'|'none'|\*|[a-z][a-z0-9+.-]*:|([a-z][a-z0-9+.-]*://)?(\*\.)?[a-z0-9-]+(\.[a-z0-9-]+)*(:([0-9]{1,5}|\*))?)$"
+)
+
+
+def _request_rate(value: str) -> str:
+    if not _REQUEST_RATE.fullmatch(value):
+        raise ValueError("expected a request rate above zero such as 20r/s or 600r/m")
+    return value
+
+
+def _body_size(value: str) -> str:
+    if not _BODY_SIZE.fullmatch(value):
+        raise ValueError("expected an nginx size above zero such as 100M, 512k or 1g")
+    return value
+
+
+def _frame_source(value: str) -> str:
+    if not _FRAME_SOURCE.fullmatch(value):
+        raise ValueError("expected a CSP frame-ancestors source such as 'self' or https://intranet.example.com")
+    return value
+
+
+RequestRate = Annotated[str, BeforeValidator(_strict_str), AfterValidator(_request_rate)]
+BodySize = Annotated[str, BeforeValidator(_strict_str), AfterValidator(_body_size)]
+FrameSource = Annotated[str, BeforeValidator(_strict_str), AfterValidator(_frame_source)]
+
+
+# Monitoring settings.
+_PROM_DURATION = re.compile(r"^[1-9][0-9]{0,4}[hdwy]$")
+# Prometheus's --storage.tsdb.retention.size units (B, KB, MB, GB, TB, PB, EB).
+_PROM_SIZE = re.compile(r"^[1-9][0-9]{0,5}(KB|MB|GB|TB)$")
+
+
+_LABEL_KEY = re.compile(r"^([a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$")
+
+
+def _label_key(value: str) -> str:
+    if not _LABEL_KEY.fullmatch(value):
+        raise ValueError("expected a Kubernetes label key such as grafana_dashboard")
+    return value
+
+
+def _prom_duration(value: str) -> str:
+    if not _PROM_DURATION.fullmatch(value):
+        raise ValueError("expected a Prometheus retention such as 15d, 12h or 2w")
+    return value
+
+
+def _prom_size(value: str) -> str:
+    if not _PROM_SIZE.fullmatch(value):
+        raise ValueError("expected a Prometheus size such as 8GB or 500MB")
+    return value
+
+
+PromDuration = Annotated[str, BeforeValidator(_strict_str), AfterValidator(_prom_duration)]
+PromSize = Annotated[str, BeforeValidator(_strict_str), AfterValidator(_prom_size)]
+LabelKey = Annotated[str, BeforeValidator(_strict_str), AfterValidator(_label_key)]
