@@ -276,12 +276,11 @@ if __name__ == "__main__":
     from pathlib import Path
 
     from components.config.models import MonitoringSettings
-    from components.config.models import StackConfig as _Config
 
     readme = Path(__file__).resolve().parent.parent / "README.md"
     # Every feature on, monitoring (bundled) included.
     table = markdown_table(
-        _Config(environment="dev", host="localhost:8080", monitoring=MonitoringSettings(enabled=True))
+        StackConfig(environment="dev", host="localhost:8080", monitoring=MonitoringSettings(enabled=True))
     )
     text = readme.read_text()
     updated = re.sub(

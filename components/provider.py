@@ -10,7 +10,7 @@ import pulumi_kubernetes as k8s
 
 from components.config.models import StackConfig
 
-SKIP_AWAIT = {
+NO_WAIT_ANNOTATIONS = {
     "pulumi.com/skipAwait": "true",
     # Foreground deletion waits for the garbage collector, which a bare API server lacks.
     "pulumi.com/deletionPropagationPolicy": "background",
@@ -25,7 +25,7 @@ def skip_await(args: pulumi.ResourceTransformArgs) -> pulumi.ResourceTransformRe
     # The engine hands a transform the resource's inputs as a plain mapping.
     props = dict(cast(Mapping[str, Any], args.props))
     metadata = dict(props.get("metadata") or {})
-    metadata["annotations"] = {**(metadata.get("annotations") or {}), **SKIP_AWAIT}
+    metadata["annotations"] = {**(metadata.get("annotations") or {}), **NO_WAIT_ANNOTATIONS}
     props["metadata"] = metadata
     return pulumi.ResourceTransformResult(props, args.opts)
 

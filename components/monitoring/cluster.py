@@ -11,14 +11,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import pulumi
 import pulumi_kubernetes as k8s
 
 from components.catalog import ServiceKey
 from components.kube import SecurityProfile, http_probe, mount, tcp_probe
-from components.monitoring.context import MonitoringContext, entry, namespaced_reader, run, service_account
+from components.monitoring.context import ContextArgs, entry, namespaced_reader, run, service_account
 from components.workload import WorkloadArgs, deploy_daemon
 
 core = k8s.core.v1
@@ -50,13 +48,8 @@ def ksm_rules() -> list[rbac.PolicyRuleArgs]:
     ]
 
 
-@dataclass
-class ClusterArgs:
-    ctx: MonitoringContext
-
-
 class KubeStateMetrics(pulumi.ComponentResource):
-    def __init__(self, name: str, args: ClusterArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+    def __init__(self, name: str, args: ContextArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("dify:monitoring:KubeStateMetrics", name, None, opts)
         ctx = args.ctx
         key: ServiceKey = "kube-state-metrics"
@@ -81,7 +74,7 @@ class KubeStateMetrics(pulumi.ComponentResource):
 
 
 class NodeExporter(pulumi.ComponentResource):
-    def __init__(self, name: str, args: ClusterArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+    def __init__(self, name: str, args: ContextArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("dify:monitoring:NodeExporter", name, None, opts)
         ctx = args.ctx
         key: ServiceKey = "node-exporter"

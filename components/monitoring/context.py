@@ -15,6 +15,7 @@ from components.config.resources import effective_resources
 from components.kube import ContainerSpec, SecretRef, SecurityProfile, labels, object_meta
 from components.monitoring.scrape import Namespaces
 from components.versions import ImageKey, image, image_tag
+from components.workload import Deployed, StatefulArgs, StatefulDeployed, WorkloadArgs, deploy, deploy_stateful
 
 core = k8s.core.v1
 rbac = k8s.rbac.v1
@@ -123,11 +124,9 @@ def run(
     expose: bool = False,
     volumes: list[core.VolumeArgs] | None = None,
     service_account: str | None = None,
-) -> Any:
+) -> Deployed:
     """A single-replica monitoring Deployment in the monitoring namespace (components/workload.py);
     ``expose`` adds its Service, for what something other than Prometheus's pod discovery dials."""
-    from components.workload import WorkloadArgs, deploy
-
     return deploy(
         parent,
         name,
@@ -151,10 +150,8 @@ def run_stateful(
     storage_size: str,
     volumes: list[core.VolumeArgs],
     service_account: str | None = None,
-) -> Any:
+) -> StatefulDeployed:
     """A single-replica StatefulSet whose claim ``data`` keeps its state across restarts."""
-    from components.workload import StatefulArgs, deploy_stateful
-
     return deploy_stateful(
         parent,
         name,
@@ -170,3 +167,10 @@ def run_stateful(
             volumes=volumes,
         ),
     )
+
+
+@dataclass
+class ContextArgs:
+    """The args of every monitoring component that needs nothing beyond the shared context."""
+
+    ctx: MonitoringContext

@@ -11,14 +11,12 @@ endpoints' view, each one small Deployment that Prometheus discovers by pod.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import pulumi
 import pulumi_kubernetes as k8s
 
 from components.catalog import CATALOG
 from components.kube import SecurityProfile, http_probe, mount, tcp_probe
-from components.monitoring.context import MonitoringContext, run
+from components.monitoring.context import ContextArgs, run
 from components.monitoring.prometheus import dumps
 
 core = k8s.core.v1
@@ -67,13 +65,8 @@ BLACKBOX_MODULES = {
 }
 
 
-@dataclass
-class ExporterArgs:
-    ctx: MonitoringContext
-
-
 class PostgresExporter(pulumi.ComponentResource):
-    def __init__(self, name: str, args: ExporterArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+    def __init__(self, name: str, args: ContextArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("dify:monitoring:PostgresExporter", name, None, opts)
         ctx = args.ctx
         assert ctx.db_password is not None
@@ -95,7 +88,7 @@ class PostgresExporter(pulumi.ComponentResource):
 
 
 class RedisExporter(pulumi.ComponentResource):
-    def __init__(self, name: str, args: ExporterArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+    def __init__(self, name: str, args: ContextArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("dify:monitoring:RedisExporter", name, None, opts)
         ctx = args.ctx
         assert ctx.redis_password is not None
@@ -117,7 +110,7 @@ class RedisExporter(pulumi.ComponentResource):
 
 
 class BlackboxExporter(pulumi.ComponentResource):
-    def __init__(self, name: str, args: ExporterArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+    def __init__(self, name: str, args: ContextArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("dify:monitoring:BlackboxExporter", name, None, opts)
         ctx = args.ctx
         config = ctx.config_map(

@@ -9,7 +9,6 @@ an emptyDir because everything it shows is provisioned from files) with its Serv
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 
 import pulumi
 import pulumi_kubernetes as k8s
@@ -17,7 +16,7 @@ import pulumi_random as random
 
 from components.catalog import ServiceKey
 from components.kube import SecurityProfile, empty_dir, http_probe, mount, object_meta
-from components.monitoring.context import MonitoringContext, entry
+from components.monitoring.context import ContextArgs, entry
 from components.monitoring.dashboards import DATASOURCE, dashboards
 from components.monitoring.prometheus import dify_namespaces, dumps
 from components.workload import WorkloadArgs, deploy
@@ -27,11 +26,6 @@ PROVISIONING = "/etc/grafana/provisioning"
 DASHBOARDS = "/var/lib/grafana-dashboards"
 SECRETS = "/etc/grafana-secrets"
 SECURITY = SecurityProfile(run_as_user=472, run_as_group=472, fs_group=472)
-
-
-@dataclass
-class GrafanaArgs:
-    ctx: MonitoringContext
 
 
 def datasources(prometheus_url: str) -> dict[str, object]:
@@ -68,7 +62,7 @@ PROVIDERS = {
 
 
 class Grafana(pulumi.ComponentResource):
-    def __init__(self, name: str, args: GrafanaArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+    def __init__(self, name: str, args: ContextArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("dify:monitoring:Grafana", name, None, opts)
         ctx = args.ctx
         key: ServiceKey = "grafana"

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import pulumi
@@ -21,7 +20,7 @@ import pulumi_kubernetes as k8s
 
 from components.catalog import CATALOG, ServiceKey
 from components.kube import object_meta, selector
-from components.monitoring.context import MonitoringContext
+from components.monitoring.context import ContextArgs
 from components.monitoring.dashboards import dashboards
 from components.monitoring.prometheus import dify_namespaces
 from components.monitoring.rules import rule_groups
@@ -66,13 +65,8 @@ def check_operator_objects(objects: Sequence[Mapping[str, Any]]) -> list[str]:
     return problems
 
 
-@dataclass
-class OperatorArgs:
-    ctx: MonitoringContext
-
-
 class OperatorObjects(pulumi.ComponentResource):
-    def __init__(self, name: str, args: OperatorArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+    def __init__(self, name: str, args: ContextArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("dify:monitoring:OperatorObjects", name, None, opts)
         ctx = args.ctx
         settings = ctx.config.monitoring

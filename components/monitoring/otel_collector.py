@@ -7,28 +7,21 @@ and a Deployment (contrib image 0.159.0, uid 10001, read-only root) with the Ser
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import pulumi
 import pulumi_kubernetes as k8s
 
 from components.catalog import ServiceKey
 from components.kube import SecurityProfile, http_probe, mount
 from components.monitoring.collector import HEALTH_PATH, collector_config
-from components.monitoring.context import MonitoringContext, run
+from components.monitoring.context import ContextArgs, run
 from components.monitoring.prometheus import dumps
 
 core = k8s.core.v1
 CONFIG_DIR = "/etc/otelcol"
 
 
-@dataclass
-class OtelCollectorArgs:
-    ctx: MonitoringContext
-
-
 class OtelCollector(pulumi.ComponentResource):
-    def __init__(self, name: str, args: OtelCollectorArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+    def __init__(self, name: str, args: ContextArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("dify:monitoring:OtelCollector", name, None, opts)
         ctx = args.ctx
         key: ServiceKey = "otel-collector"

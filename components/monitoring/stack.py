@@ -20,11 +20,12 @@ import pulumi_kubernetes as k8s
 
 from components.kube import SecretRef, object_meta
 from components.monitoring.alertmanager import Alertmanager, AlertmanagerArgs
-from components.monitoring.cluster import ClusterArgs, KubeStateMetrics, NodeExporter
-from components.monitoring.context import MonitoringContext
-from components.monitoring.exporters import BlackboxExporter, ExporterArgs, PostgresExporter, RedisExporter
-from components.monitoring.grafana import Grafana, GrafanaArgs
-from components.monitoring.otel_collector import OtelCollector, OtelCollectorArgs
+from components.monitoring.cluster import KubeStateMetrics, NodeExporter
+from components.monitoring.context import ContextArgs, MonitoringContext
+from components.monitoring.exporters import BlackboxExporter, PostgresExporter, RedisExporter
+from components.monitoring.grafana import Grafana
+from components.monitoring.operator import OperatorObjects
+from components.monitoring.otel_collector import OtelCollector
 from components.monitoring.prometheus import Prometheus, PrometheusArgs
 
 
@@ -53,19 +54,17 @@ class Monitoring(pulumi.ComponentResource):
             db_password=SecretRef(secret.metadata.name, "db-password"),
             redis_password=SecretRef(secret.metadata.name, "redis-password"),
         )
-        exporters = ExporterArgs(ctx)
-        PostgresExporter("postgres-exporter", exporters, child)
-        RedisExporter("redis-exporter", exporters, child)
-        BlackboxExporter("blackbox-exporter", exporters, child)
-        OtelCollector("otel-collector", OtelCollectorArgs(ctx), child)
+        shared = ContextArgs(ctx)
+        PostgresExporter("postgres-exporter", shared, child)
+        RedisExporter("redis-exporter", shared, child)
+        BlackboxExporter("blackbox-exporter", shared, child)
+        OtelCollector("otel-collector", shared, child)
         if ctx.config.monitoring.mode == "bundled":
-            KubeStateMetrics("kube-state-metrics", ClusterArgs(ctx), child)
-            NodeExporter("node-exporter", ClusterArgs(ctx), child)
+            KubeStateMetrics("kube-state-metrics", shared, child)
+            NodeExporter("node-exporter", shared, child)
             Alertmanager("alertmanager", AlertmanagerArgs(ctx, args.receiver_url), child)
             Prometheus("prometheus", PrometheusArgs(ctx), child)
-            Grafana("grafana", GrafanaArgs(ctx), child)
+            Grafana("grafana", shared, child)
         else:
-            from components.monitoring.operator import OperatorArgs, OperatorObjects
-
-            OperatorObjects("operator", OperatorArgs(ctx), child)
+            OperatorObjects("operator", shared, child)
         self.register_outputs({"namespace": ctx.monitoring})
