@@ -216,13 +216,18 @@ def _namespace(stack: str, name: str) -> str:
     return sandbox if name == "dify-sandbox" else main
 
 
-def _pods(objs: list[Obj]) -> dict[str, Obj]:
-    return {o["metadata"]["name"]: o for o in objs if o["kind"] in POD_KINDS}
+def _dify(objs: list[Obj], stack: str) -> list[Obj]:
+    """Dify's own objects: monitoring (prod) lives in its own namespaces and has its own tests."""
+    return [o for o in objs if o["metadata"].get("namespace") in NAMESPACES[stack]]
+
+
+def _pods(objs: list[Obj], stack: str) -> dict[str, Obj]:
+    return {o["metadata"]["name"]: o for o in _dify(objs, stack) if o["kind"] in POD_KINDS}
 
 
 @pytest.mark.parametrize("stack", ["dev", "prod"])
 def test_every_pod_gets_the_shared_hardening(stack: str, request: pytest.FixtureRequest) -> None:
-    pods = _pods(objects(request.getfixturevalue(stack)))
+    pods = _pods(objects(request.getfixturevalue(stack)), stack)
     assert set(pods) == set(IDENTITY)
     for name, obj in pods.items():
         spec = pod_spec(obj)
@@ -257,7 +262,7 @@ def test_every_pod_gets_the_shared_hardening(stack: str, request: pytest.Fixture
 
 
 def test_each_container_is_probed_on_its_own_health_endpoint(dev: Recording) -> None:
-    pods = _pods(objects(dev))
+    pods = _pods(objects(dev), "dev")
     found = {
         name: tuple(pod_spec(obj)["containers"][0].get(f"{kind}Probe") for kind in ("readiness", "liveness", "startup"))
         for name, obj in pods.items()
@@ -269,7 +274,7 @@ def test_each_container_is_probed_on_its_own_health_endpoint(dev: Recording) -> 
 def test_rollouts_and_labels(stack: str, request: pytest.FixtureRequest) -> None:
     objs = objects(request.getfixturevalue(stack))
     instance = INSTANCE[stack]
-    for name, obj in _pods(objs).items():
+    for name, obj in _pods(objs, stack).items():
         component = name.removeprefix("dify-")
         if obj["kind"] == "Job":
             component = "migration"
@@ -310,7 +315,9 @@ def test_rollouts_and_labels(stack: str, request: pytest.FixtureRequest) -> None
 
 @pytest.mark.parametrize("stack", ["dev", "prod"])
 def test_services_publish_the_named_ports(stack: str, request: pytest.FixtureRequest) -> None:
-    services = {s["metadata"]["name"]: s for s in kinds(objects(request.getfixturevalue(stack)), "Service")}
+    services = {
+        s["metadata"]["name"]: s for s in kinds(_dify(objects(request.getfixturevalue(stack)), stack), "Service")
+    }
     assert set(services) == set(SERVICES)
     for name, (component, ports) in SERVICES.items():
         spec = services[name]["spec"]

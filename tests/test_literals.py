@@ -155,18 +155,33 @@ KINDS = {
         "Service": 13,
         "StatefulSet": 3,
     },
+    # Dify as in dev plus the Ingress split and PDBs, and bundled monitoring (monitoring.enabled):
+    # Prometheus + Alertmanager (StatefulSets), Grafana, kube-state-metrics, the blackbox, postgres and
+    # redis exporters and the OTel collector (Deployments), node-exporter (DaemonSet) in its own namespace.
     "prod": {
-        "ConfigMap": 4,
-        "Deployment": 12,
+        "ClusterRole": 1,
+        "ClusterRoleBinding": 1,
+        # prometheus.yml, rules, blackbox modules, OTel collector, Grafana provisioning, dashboards.
+        "ConfigMap": 4 + 6,
+        "DaemonSet": 1,
+        "Deployment": 12 + 6,
         "Ingress": 4,
         "Job": 1,
-        "Namespace": 2,
-        "NetworkPolicy": 18,
+        # + dify-prod-monitoring (restricted) and dify-prod-monitoring-host (privileged).
+        "Namespace": 2 + 2,
+        # + default-deny and one per workload in each monitoring namespace (9 + 2).
+        "NetworkPolicy": 18 + 11,
         "PersistentVolumeClaim": 2,
         "PodDisruptionBudget": 7,
-        "Secret": 3,
-        "Service": 13,
-        "StatefulSet": 3,
+        # Read-only Roles where we look: Prometheus pod discovery in dify-prod and both monitoring
+        # namespaces (3), kube-state-metrics in those and dify-prod-sandbox (4).
+        "Role": 7,
+        "RoleBinding": 7,
+        # + Grafana admin, alertmanager.yml (it holds receiver credentials), the exporters' credentials.
+        "Secret": 3 + 3,
+        "Service": 13 + 5,
+        "ServiceAccount": 2,
+        "StatefulSet": 3 + 2,
     },
 }
 # Every Deployment the prod stack runs with 2 replicas, Service or not (the worker has none).
@@ -232,7 +247,7 @@ def test_each_workload_runs_its_image_and_binds_its_ports(stack: str, request: p
             for c in o["spec"]["template"]["spec"]["containers"]
         ]
         for o in objs
-        if o["kind"] in ("Deployment", "StatefulSet", "Job")
+        if o["kind"] in ("Deployment", "StatefulSet", "Job") and "-monitoring" not in o["metadata"]["namespace"]
     }
     assert rendered == {name: [(c, i, list(p))] for name, (c, i, p) in WORKLOADS.items()}
 

@@ -54,8 +54,8 @@ def _env(obj: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def test_off_by_default(dev: Recording, prod: Recording) -> None:
-    for recording in (dev, prod):
+def test_off_by_default(dev: Recording) -> None:
+    for recording in (dev,):
         objs = objects(recording)
         assert not [o for o in objs if "monitoring" in str(o["metadata"].get("namespace", ""))]
         assert "ENABLE_OTEL" not in _env(_find(objs, "Deployment", "dify-api"))
@@ -232,3 +232,34 @@ def test_every_monitoring_component_is_a_child_of_monitoring() -> None:
         assert parent.type == (
             "dify:core:Platform" if component.type.endswith(":Monitoring") else "dify:monitoring:Monitoring"
         )
+
+
+def test_prod_runs_bundled_monitoring_sized_for_thirty_days(prod: Recording) -> None:
+    objs = objects(prod)
+    prometheus = _find(objs, "StatefulSet", "dify-prometheus")
+    container = prometheus["spec"]["template"]["spec"]["containers"][0]
+    assert "--storage.tsdb.retention.time=30d" in container["args"]
+    assert "--storage.tsdb.retention.size=45GB" in container["args"]
+    assert container["resources"] == {
+        "requests": {"cpu": "250m", "memory": "1Gi"},
+        "limits": {"cpu": "2", "memory": "4Gi"},
+    }
+    claim = prometheus["spec"]["volumeClaimTemplates"][0]["spec"]["resources"]["requests"]["storage"]
+    assert claim == "50Gi"
+    assert _env(_find(objs, "Deployment", "dify-api"))["ENABLE_OTEL"] == "true"
+    monitoring_namespaces = sorted(
+        o["metadata"]["name"] for o in objs if o["kind"] == "Namespace" and "monitoring" in o["metadata"]["name"]
+    )
+    assert monitoring_namespaces == ["dify-prod-monitoring", "dify-prod-monitoring-host"]
+
+
+def test_prod_footprint(prod: Recording) -> None:
+    found = monitoring_requests(objects(prod))
+    assert (sum(c for c, _ in found.values()), sum(m for _, m in found.values()) // 2**20) == (410, 1504)
+
+
+def test_dev_with_monitoring_passes_the_policy_pack() -> None:
+    from synth import policy
+
+    report = policy.run(synth_with("dev", monitoring=ON), "dev", policy.config_for("dev"))
+    assert [v.policy for v in report.violations if v.level == "mandatory"] == []

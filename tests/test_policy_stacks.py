@@ -6,6 +6,7 @@ realistic one-property mistake in either stack fires exactly the policy that gua
 from __future__ import annotations
 
 import copy
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -84,3 +85,39 @@ def test_one_mistake_fires_exactly_its_policy(
     # A literal password also breaks its credential pair: "a+b" names both policies.
     assert {v[0] for v in new} == set(name.split("+"))
     assert {v[1] for v in new} == {"mandatory"}
+
+
+# Prod runs bundled monitoring, whose host agent and singletons are named exceptions: each stays
+# confined to what it names.
+MONITORING_MUTATIONS: list[tuple[str, str, Callable[[dict[str, Any]], None]]] = [
+    ("k8s-namespace-pod-security", "monitoring-namespace",
+     lambda p: p["metadata"]["labels"].update({"pod-security.kubernetes.io/enforce": "privileged"})),
+    ("k8s-workload-no-host-path", "grafana-deployment",
+     lambda p: p["spec"]["template"]["spec"]["volumes"].append({"name": "logs", "hostPath": {"path": "/var/log"}})),
+    ("k8s-workload-no-literal-secrets", "redis-exporter-deployment",
+     _container(lambda c: c["env"].append({"name": "REDIS_PASSWORD", "value": "hunter2"}))),
+    ("k8s-deployment-min-replicas", "router-deployment", lambda p: p["spec"].update(replicas=1)),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("name", "resource", "change"), MONITORING_MUTATIONS, ids=[f"{m[0]}-{m[1]}" for m in MONITORING_MUTATIONS]
+)
+def test_monitoring_exceptions_cover_only_what_they_name(
+    prod: Recording, name: str, resource: str, change: Any
+) -> None:
+    broken = copy.deepcopy(prod)
+    _both(next(r for r in broken.registrations if r.name == resource), change)
+    new = violations(broken, "prod") - violations(prod, "prod")
+    assert {v[0] for v in new} == {name}
+    assert {v[1] for v in new} == {"mandatory"}
+
+
+def test_prod_monitoring_singletons_are_named_with_reasons() -> None:
+    singletons = json.loads(policy.config_for("prod").read_text())["k8s-deployment-min-replicas"]["singletons"]
+    assert [s["workload"] for s in singletons] == [
+        "*-worker-beat", "*-plugin-daemon", "*-local-sandbox", "*-agent-backend", "*-agent-ssrf-proxy",
+        "*-grafana", "*-kube-state-metrics", "*-postgres-exporter", "*-redis-exporter", "*-blackbox-exporter",
+        "*-otel-collector",
+    ]  # fmt: skip
+    assert all(len(s["reason"]) > 40 for s in singletons)

@@ -21,7 +21,7 @@ from tests.lookup import find, kinds
 def test_stack_passes_schema_and_reference_checks(stack: str, request: pytest.FixtureRequest) -> None:
     recording: Recording = request.getfixturevalue(stack)
     objs = objects(recording, show_secrets=False)
-    assert len(objs) == {"dev": 58, "prod": 69}[stack]
+    assert len(objs) == {"dev": 58, "prod": 123}[stack]
     assert validate(objs, "1.33") == []
     assert render.leaks(recording) == []
 

@@ -34,7 +34,12 @@ def _namespace(args: ResourceValidationArgs, report: Report) -> None:
     meta = args.props.get("metadata") or {}
     name, labels = str(meta.get("name") or args.name), meta.get("labels") or {}
     enforce = labels.get(f"{PSA}enforce")
-    if enforce not in ("baseline", "restricted"):
+    if enforce == "privileged":
+        entries = config(args, "k8s-namespace-pod-security", "privilegedNamespaces") or []
+        if not any(fnmatch.fnmatchcase(name, e["namespace"]) for e in entries):
+            report(f"Namespace {name}: enforces privileged; only allow-listed host-agent namespaces may")
+        return  # privileged rejects nothing, so neither a pinned version nor a warn level means anything
+    elif enforce not in ("baseline", "restricted"):
         report(f"Namespace {name}: label {PSA}enforce is {enforce!r}, expected restricted or baseline")
         return
     if not str(labels.get(f"{PSA}enforce-version") or "").startswith("v1."):
@@ -148,7 +153,23 @@ NAMESPACE = resource_policy(
             "items": {"type": "string"},
             "default": ["*-sandbox"],
             "description": "namespace globs that may enforce only baseline (dify-sandbox's own namespace)",
-        }
+        },
+        "privilegedNamespaces": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {"namespace": {"type": "string"}, "reason": {"type": "string", "minLength": 10}},
+                "required": ["namespace", "reason"],
+            },
+            "default": [
+                {
+                    "namespace": "*-monitoring-host",
+                    "reason": "holds only node-exporter, whose read-only hostPath mounts of /proc, /sys and / "
+                    "no Pod Security level below privileged admits (components/monitoring/cluster.py)",
+                }
+            ],
+            "description": "namespaces that may enforce privileged, each with its reason (host agents only)",
+        },
     },
 )
 SERVICE_TYPE = resource_policy(

@@ -40,6 +40,16 @@ LOCAL_SANDBOX = {
     "reason": "agent shell sessions write anywhere under /home and /mnt/drive",
 }
 
+# node-exporter reads the host's /proc, /sys and / (read-only) in its own privileged namespace.
+NODE_EXPORTER = {
+    "workload": "*-node-exporter",
+    "namespace": "*-monitoring-host",
+    "reason": "exports node CPU, memory and filesystem metrics from read-only /proc, /sys and / mounts",
+}
+# Names that end in a credential word but hold none: redis_exporter's list of Redis key names whose
+# length it exports (the Celery queues; oliver006/redis_exporter README, -check-single-keys).
+NON_SECRET_NAMES = ["REDIS_EXPORTER_CHECK_SINGLE_KEYS"]
+
 
 def _resources(pod: Pod, args: Any, report: Report) -> None:
     for role, c in pod.containers():
@@ -265,7 +275,7 @@ HOST_PATH = resource_policy(
     Severity.HIGH,
     "Use an emptyDir, PVC or projected volume; list a log shipper in 'allow' with its reason.",
     pod_validator(_host_path),
-    {"allow": allow_list_schema("workloads that mount host paths", [])},
+    {"allow": allow_list_schema("workloads that mount host paths", [NODE_EXPORTER])},
 )
 READ_ONLY_ROOT = resource_policy(
     "k8s-workload-read-only-root",
@@ -282,7 +292,14 @@ LITERAL_SECRETS = resource_policy(
     Severity.CRITICAL,
     "Reference the value with valueFrom.secretKeyRef (components/kube.py SecretRef); never inline it.",
     pod_validator(_literal_secrets),
-    {"allowNames": {"type": "array", "items": {"type": "string"}, "default": [], "description": "non-secret names"}},
+    {
+        "allowNames": {
+            "type": "array",
+            "items": {"type": "string"},
+            "default": NON_SECRET_NAMES,
+            "description": "env names that look secret-like but hold no credential",
+        }
+    },
 )
 SERVICE_LINKS = resource_policy(
     "k8s-workload-no-service-links",
