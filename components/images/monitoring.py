@@ -1,8 +1,12 @@
 """Image runtime contracts of the monitoring images (components/monitoring/).
 
-Same rules as the other tables: each fact names the upstream file it was read in at the pinned tag, and
-what could not be read here (Prometheus, Alertmanager and Grafana are not mirrored) is
-``verified=False`` with the source it was taken from instead.
+Same rules as the other tables: each fact names the upstream file it was read in at the pinned tag
+(git show <tag>:<path> on a fetched mirror). The Prometheus-project images build their plain tag
+from ``Dockerfile`` (Makefile.common common-docker: only other Dockerfiles get a ``-<variant>``
+suffix), on quay.io/prometheus/busybox whose /etc/passwd is busybox's (buildroot skeleton: nobody =
+65534, docker-library/busybox latest-1/glibc/Dockerfile.builder:179-198). Grafana's repository
+(3.2 GB) is beyond what can be fetched here: its facts were read in the stored index's copies of
+grafana/grafana, which cannot be tied to v12.3.1, so they stay ``verified=False``.
 """
 
 from __future__ import annotations
@@ -10,74 +14,152 @@ from __future__ import annotations
 from components.images.model import Fact, ImageContract, Listen, Mode, Write
 from components.versions import ImageKey
 
-_REF = "monitoring-logging.md "
-_NOT_MIRRORED = "upstream not mirrored here; taken from the chart that deploys it"
-
+_PROM = "prometheus@v3.14.0 "
 PROMETHEUS = ImageContract(
     uid=65534,
-    uid_fact=Fact(_REF + "§1.4 (prometheus chart securityContext 65534)", verified=False, note=_NOT_MIRRORED),
+    # Dockerfile.distroless (tag suffix -distroless) would run as 65532: the plain tag is Dockerfile.
+    uid_fact=Fact(_PROM + "Dockerfile:3,26 (busybox base, USER nobody); Makefile.common:257-259 (plain tag)"),
     workdir="/prometheus",
-    workdir_fact=Fact(_REF + "§1.4 (--storage.tsdb.path /data in the chart)", verified=False, note=_NOT_MIRRORED),
+    workdir_fact=Fact(_PROM + "Dockerfile:23-24,28 (WORKDIR /prometheus, chown nobody, VOLUME)"),
     modes={
         "default": Mode(
             writes=(
                 Write(
-                    "data/", "start", Fact("prometheus --storage.tsdb.path (default data/)"), flag="--storage.tsdb.path"
+                    "data/",
+                    "start",
+                    Fact(
+                        _PROM + "cmd/prometheus/main.go:490-491 (--storage.tsdb.path default data/); "
+                        "promql/query_logger.go:165 (queries.active in it)"
+                    ),
+                    flag="--storage.tsdb.path",
                 ),
             ),
-            listens=(Listen(9090, Fact(_REF + "§1.5 (port 9090, --web.listen-address)")),),
+            listens=(Listen(9090, Fact(_PROM + "cmd/prometheus/main.go:424-425 (--web.listen-address 0.0.0.0:9090)")),),
             health=("/-/ready", "/-/healthy"),
-            health_fact=Fact(_REF + "§1.4 (readiness /-/ready, liveness /-/healthy)"),
+            health_fact=Fact(
+                _PROM + "web/web.go:608-621 (/-/healthy always 200; /-/ready 503 until ready, testReady 681-697)"
+            ),
         )
     },
 )
 
+_AM = "alertmanager@v0.34.0 "
 ALERTMANAGER = ImageContract(
     uid=65534,
-    uid_fact=Fact(_REF + "§1.5 (alertmanager chart runAsUser 65534)", verified=False, note=_NOT_MIRRORED),
+    uid_fact=Fact(_AM + "Dockerfile:3,17 (busybox base, USER nobody)"),
     workdir="/alertmanager",
-    workdir_fact=Fact(_REF + "§1.5 (--storage.path=/alertmanager)", verified=False, note=_NOT_MIRRORED),
+    workdir_fact=Fact(_AM + "Dockerfile:13-15,20 (mkdir, chown nobody, WORKDIR /alertmanager)"),
     modes={
         "default": Mode(
             writes=(
-                Write("data/", "start", Fact("alertmanager --storage.path (default data/)"), flag="--storage.path"),
+                Write(
+                    "data/",
+                    "start",
+                    Fact(
+                        _AM + "cmd/alertmanager/main.go:52 (--storage.path default data/); app/app.go:198 "
+                        "(MkdirAll), 290,324 (nflog, silences snapshots)"
+                    ),
+                    flag="--storage.path",
+                ),
             ),
-            listens=(Listen(9093, Fact(_REF + "§1.5 (port 9093)")),),
+            # Gossip also binds 0.0.0.0:9094 (main.go:72-73, app/options.go:31) unless
+            # --cluster.listen-address is empty (app/app.go:214), which our single replica passes.
+            listens=(Listen(9093, Fact(_AM + "cmd/alertmanager/main.go:63 (web.listen-address :9093)")),),
             health=("/-/ready", "/-/healthy"),
-            health_fact=Fact(_REF + "§1.5", verified=False, note=_NOT_MIRRORED),
+            health_fact=Fact(_AM + "httpserver/httpserver.go:41-54 (/-/healthy and /-/ready, both 200)"),
         )
     },
 )
 
+_GRAFANA = "grafana/grafana "
+_GRAFANA_UNPINNED = (
+    "read in the stored index's grafana/grafana, not at v12.3.1: the repository (3.2 GB) exceeds what fetch "
+    "brings here and the stored copies cannot be tied to a tag (the Dockerfile is 12.x: golang 1.24.2, alpine 3.21)"
+)
 GRAFANA = ImageContract(
     uid=472,
-    uid_fact=Fact(_REF + "§3 (grafana/grafana Dockerfile ARG GF_UID=472)", verified=False, note=_NOT_MIRRORED),
+    uid_fact=Fact(
+        _GRAFANA + 'Dockerfile@78515af6 (12.x: ARG GF_UID="472", USER "$GF_UID")',
+        verified=False,
+        note=_GRAFANA_UNPINNED,
+    ),
     workdir="/usr/share/grafana",
-    workdir_fact=Fact(_REF + "§3", verified=False, note=_NOT_MIRRORED),
+    workdir_fact=Fact(
+        _GRAFANA + "Dockerfile@78515af6 (WORKDIR $GF_PATHS_HOME=/usr/share/grafana)",
+        verified=False,
+        note=_GRAFANA_UNPINNED,
+    ),
     modes={
         "default": Mode(
             writes=(
-                Write("${GF_PATHS_DATA:-/var/lib/grafana}", "start", Fact(_REF + "§3 (data path /var/lib/grafana)")),
-                Write("/tmp", "serving", Fact(_REF + "§3 (kube-prometheus mounts an emptyDir at /tmp)")),
+                Write(
+                    "${GF_PATHS_DATA:-/var/lib/grafana}",
+                    "start",
+                    Fact(
+                        _GRAFANA + "packaging/docker/run.sh@7a86cb53 (checks it is writable, passes "
+                        "cfg:default.paths.data; the sqlite database)",
+                        verified=False,
+                        note=_GRAFANA_UNPINNED,
+                    ),
+                ),
+                # run.sh mkdirs it when absent; an emptyDir at /var/lib/grafana hides the image's copy.
+                Write(
+                    "${GF_PATHS_PLUGINS:-/var/lib/grafana/plugins}",
+                    "start",
+                    Fact(
+                        _GRAFANA + "packaging/docker/run.sh@7a86cb53 (mkdir $GF_PATHS_PLUGINS)",
+                        verified=False,
+                        note=_GRAFANA_UNPINNED,
+                    ),
+                ),
+                Write(
+                    "/tmp",
+                    "serving",
+                    Fact(
+                        "monitoring-logging.md §3 (kube-prometheus mounts an emptyDir at /tmp)",
+                        verified=False,
+                        note="no upstream source read for Grafana's temp files",
+                    ),
+                ),
             ),
-            listens=(Listen(3000, Fact(_REF + "§3 (probes on port 3000)"), "GF_SERVER_HTTP_PORT"),),
+            listens=(
+                Listen(
+                    3000,
+                    Fact(
+                        _GRAFANA + "Dockerfile@78515af6 (EXPOSE 3000; conf/defaults.ini http_port)",
+                        verified=False,
+                        note=_GRAFANA_UNPINNED,
+                    ),
+                    "GF_SERVER_HTTP_PORT",
+                ),
+            ),
             health=("/api/health",),
-            health_fact=Fact(_REF + "§3 (kube-prometheus readiness GET /api/health)"),
+            health_fact=Fact(
+                _GRAFANA + "pkg/api/http_server.go (apiHealthHandler, a middleware before the auth context: "
+                "/api/health 200, 503 when the database fails)",
+                verified=False,
+                note=_GRAFANA_UNPINNED,
+            ),
         )
     },
+    unverified=(
+        "GF_SECURITY_ADMIN_PASSWORD__FILE works because run.sh (the ENTRYPOINT) exports every GF_*__FILE as the "
+        "file's content and refuses both forms at once (grafana/grafana packaging/docker/run.sh@7a86cb53 and "
+        "a 12.x /bin/sh copy); " + _GRAFANA_UNPINNED,
+    ),
 )
 
 _KSM = "kube-state-metrics@v2.20.0 "
 KUBE_STATE_METRICS = ImageContract(
     uid=65534,
-    uid_fact=Fact(_KSM + "Dockerfile:14 (USER nobody)"),
+    uid_fact=Fact(_KSM + "Dockerfile:11,14 (distroless static, USER nobody)"),
     workdir="/",
     workdir_fact=Fact(_KSM + "Dockerfile (no WORKDIR)"),
     modes={
         "default": Mode(
             listens=(
-                Listen(8080, Fact(_KSM + "Dockerfile:16 (--port=8080)")),
-                Listen(8081, Fact(_KSM + "Dockerfile:16 (--telemetry-port=8081)")),
+                Listen(8080, Fact(_KSM + "Dockerfile:16 (--port=8080); pkg/options/options.go:162")),
+                Listen(8081, Fact(_KSM + "Dockerfile:16 (--telemetry-port=8081); pkg/options/options.go:163")),
             ),
             health=("/livez", "/readyz", "/healthz"),
             health_fact=Fact(_KSM + "pkg/app/server.go:73-75,524,615-618 (/livez on 8080, /readyz on 8081)"),
@@ -88,10 +170,10 @@ KUBE_STATE_METRICS = ImageContract(
 _NODE = "node_exporter@v1.12.1 "
 NODE_EXPORTER = ImageContract(
     uid=65534,
-    uid_fact=Fact(_NODE + "Dockerfile:20 (USER nobody)"),
+    uid_fact=Fact(_NODE + "Dockerfile:3,20 (busybox base, USER nobody)"),
     workdir="/",
     workdir_fact=Fact(_NODE + "Dockerfile (no WORKDIR)"),
-    modes={"default": Mode(listens=(Listen(9100, Fact(_NODE + "Dockerfile:19 (EXPOSE 9100, web.listen-address)")),))},
+    modes={"default": Mode(listens=(Listen(9100, Fact(_NODE + "node_exporter.go:203 (web.listen-address :9100)")),))},
 )
 
 _BLACKBOX = "blackbox_exporter@v0.28.0 "
@@ -104,9 +186,9 @@ BLACKBOX_EXPORTER = ImageContract(
     workdir_fact=Fact(_BLACKBOX + "Dockerfile (no WORKDIR)"),
     modes={
         "default": Mode(
-            listens=(Listen(9115, Fact(_BLACKBOX + "Dockerfile:11 (EXPOSE 9115)")),),
+            listens=(Listen(9115, Fact(_BLACKBOX + "main.go:60 (web.listen-address :9115)")),),
             health=("/-/healthy",),
-            health_fact=Fact(_BLACKBOX + "main.go:203"),
+            health_fact=Fact(_BLACKBOX + "main.go:203-206 (/-/healthy, 200)"),
         )
     },
 )
@@ -114,10 +196,14 @@ BLACKBOX_EXPORTER = ImageContract(
 _PG = "postgres_exporter@v0.20.1 "
 POSTGRES_EXPORTER = ImageContract(
     uid=65534,
-    uid_fact=Fact(_PG + "Dockerfile:11 (USER nobody)"),
+    uid_fact=Fact(_PG + "Dockerfile:3,11 (busybox base, USER nobody)"),
     workdir="/",
     workdir_fact=Fact(_PG + "Dockerfile (no WORKDIR)"),
-    modes={"default": Mode(listens=(Listen(9187, Fact(_PG + "Dockerfile:10 (EXPOSE 9187)")),))},
+    modes={
+        "default": Mode(
+            listens=(Listen(9187, Fact(_PG + "cmd/postgres_exporter/main.go:41 (web.listen-address :9187)")),)
+        )
+    },
 )
 
 _REDIS = "redis_exporter@v1.88.0 "

@@ -52,7 +52,15 @@ class Alertmanager(pulumi.ComponentResource):
             key,
             "alertmanager",
             SECURITY,
-            args=[f"--config.file={CONFIG_DIR}/alertmanager.yml", "--storage.path", DATA_DIR],
+            # Empty disables HA gossip: by default it binds 0.0.0.0:9094 and fails start-up when the pod
+            # has no private address (alertmanager@v0.34.0 app/options.go:31, cluster/advertise.go:65-72),
+            # all for peers a single replica does not have.
+            args=[
+                f"--config.file={CONFIG_DIR}/alertmanager.yml",
+                "--storage.path",
+                DATA_DIR,
+                "--cluster.listen-address=",
+            ],
             readiness=http_probe("/-/ready"),
             liveness=http_probe("/-/healthy"),
             mounts=[mount("config", CONFIG_DIR, read_only=True), mount("data", DATA_DIR)],
