@@ -128,7 +128,15 @@ def test_pods_meet_restricted_unless_they_carry_a_written_exception(applied: App
     probe = f"{namespace}-restricted-probe"
     labels = {f"{PSA}/enforce": "restricted", f"{PSA}/warn": "restricted"}
     api.apply({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": probe, "labels": labels}})
-    api.apply({"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": "default", "namespace": probe}})
+    # The probe pods keep their serviceAccountName (monitoring's Prometheus, kube-state-metrics).
+    accounts = {"default"} | {
+        spec["serviceAccountName"]
+        for obj in applied.objects
+        for _, spec in pod_templates(obj)
+        if spec.get("serviceAccountName")
+    }
+    for account in sorted(accounts):
+        api.apply({"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": account, "namespace": probe}})
     problems = []
     for obj in applied.objects:
         for meta, spec in pod_templates(obj):
