@@ -43,7 +43,7 @@ EDGE_KEYS = (
 TOP_KEYS = (
     "environment, host, scheme, namespace, versions, imageRegistry, kubernetes, replicas, resources, "
     "features, ingress, router, edge, networkPolicy, pluginDebugging, ssrfProxy, persistence, mail, app, "
-    "monitoring, smtpPassword, resendApiKey, sendgridApiKey, sentryDsn, alertmanagerReceiverUrl"
+    "monitoring, aws, protect, smtpPassword, resendApiKey, sendgridApiKey, sentryDsn, alertmanagerReceiverUrl"
 )
 REPLICA_KEYS = (
     "api, apiWebsocket, worker, workerBeat, web, sandbox, pluginDaemon, agentBackend, localSandbox, "

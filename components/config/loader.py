@@ -17,6 +17,7 @@ import pulumi
 import pulumi.runtime.config as runtime_config
 from pydantic import BaseModel, ValidationError
 
+from components.config.aws import aws_problems
 from components.config.errors import NAMESPACE, ConfigError, format_validation_error, key_path, problem
 from components.config.models import StackConfig
 from components.config.resources import effective_resources
@@ -152,8 +153,10 @@ def _semantic_problems(config: StackConfig, secret_keys: set[str]) -> list[str]:
         problems.append(problem(["host"], config.host, "a host without :port when ingress.enabled is true"))
     if config.ingress.tls_secret_name and config.scheme != "https":
         problems.append(problem(["scheme"], config.scheme, '"https" when ingress.tlsSecretName is set'))
-    if config.replicas.plugin_daemon > 1 and config.persistence.plugin_storage.access_mode != "ReadWriteMany":
-        # Daemons sharing one working directory race on plugin venvs (dify-helm #207).
+    shared_plugin_storage = config.persistence.plugin_storage.access_mode == "ReadWriteMany"
+    if config.replicas.plugin_daemon > 1 and not shared_plugin_storage and not config.aws.enabled:
+        # Daemons sharing one working directory race on plugin venvs (dify-helm #207); on S3 each
+        # daemon has a working directory of its own.
         problems.append(
             problem(
                 ["replicas", "pluginDaemon"],
@@ -162,6 +165,7 @@ def _semantic_problems(config: StackConfig, secret_keys: set[str]) -> list[str]:
             )
         )
     problems += _plugin_debugging_problems(config)
+    problems += aws_problems(config.aws)
     if len(config.sandbox_namespace) > 63:
         # The sandbox's namespace is "<namespace>-sandbox", itself a DNS-1123 label.
         problems.append(

@@ -12,6 +12,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic.alias_generators import to_camel
 
+from components.config.aws import AwsSettings
 from components.config.types import (
     BodySize,
     Cidr,
@@ -355,6 +356,11 @@ class StackConfig(_Model):
     mail: MailSettings | None = Field(default=None, description="Outgoing mail (invites, password resets).")
     app: AppSettings = Field(default=AppSettings(), description="Dify api/worker settings.")
     monitoring: MonitoringSettings = Field(default=MonitoringSettings(), description="Metrics, alerts and dashboards.")
+    aws: AwsSettings = Field(default=AwsSettings(), description="Managed data tier on AWS: RDS, ElastiCache, S3, IRSA.")
+    protect: Flag = Field(
+        default=False,
+        description="Protect stateful resources (databases, cache, bucket, volumes) from deletion: true in prod.",
+    )
 
     @property
     def sandbox_namespace(self) -> str:
