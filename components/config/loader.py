@@ -18,9 +18,12 @@ import pulumi.runtime.config as runtime_config
 from pydantic import BaseModel, ValidationError
 
 from components.config.aws import aws_problems
+from components.config.budget import budget_problems
 from components.config.errors import NAMESPACE, ConfigError, format_validation_error, key_path, problem
+from components.config.ingress_tls import ingress_tls_problems
 from components.config.models import StackConfig
 from components.config.resources import effective_resources
+from components.config.scaling import scaling_problems
 from components.config.types import cpu_millis, memory_bytes
 
 
@@ -166,6 +169,10 @@ def _semantic_problems(config: StackConfig, secret_keys: set[str]) -> list[str]:
         )
     problems += _plugin_debugging_problems(config)
     problems += aws_problems(config.aws)
+    problems += scaling_problems(config)
+    problems += ingress_tls_problems(config)
+    # The budget needs every maximum and the server's max_connections settled first.
+    problems += [] if problems else budget_problems(config)
     if len(config.sandbox_namespace) > 63:
         # The sandbox's namespace is "<namespace>-sandbox", itself a DNS-1123 label.
         problems.append(
