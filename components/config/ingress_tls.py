@@ -64,7 +64,8 @@ def ingress_tls_problems(config: StackConfig) -> list[str]:
         return []
     where = ["ingress", "tls"]
     problems: list[str] = []
-    if tls.mode != "secret" and config.scheme != "https":
+    # With tlsSecretName set, the loader already asks for https.
+    if tls.mode != "secret" and config.scheme != "https" and ingress.tls_secret_name is None:
         problems.append(problem(["scheme"], config.scheme, f'"https" when ingress.tls.mode is {tls.mode}'))
     if tls.mode != "cert-manager" and tls.cluster_issuer is not None:
         problems.append(problem([*where, "clusterIssuer"], tls.cluster_issuer, "unset unless mode is cert-manager"))
