@@ -171,8 +171,6 @@ def _semantic_problems(config: StackConfig, secret_keys: set[str]) -> list[str]:
     problems += aws_problems(config.aws)
     problems += scaling_problems(config)
     problems += ingress_tls_problems(config)
-    # The budget needs every maximum and the server's max_connections settled first.
-    problems += [] if problems else budget_problems(config)
     if len(config.sandbox_namespace) > 63:
         # The sandbox's namespace is "<namespace>-sandbox", itself a DNS-1123 label.
         problems.append(
@@ -189,7 +187,8 @@ def _semantic_problems(config: StackConfig, secret_keys: set[str]) -> list[str]:
         needed = {"resend": "resendApiKey", "sendgrid": "sendgridApiKey"}.get(mail.type)
         if needed and needed not in secret_keys:
             problems.append(f"{key_path([needed])}: is missing (expected a secret when mail.type is {mail.type})")
-    return problems
+    # Last: the budget needs every maximum and the server's max_connections settled first.
+    return problems or budget_problems(config)
 
 
 def parse_config(raw: Mapping[str, Any], secret_keys: set[str]) -> StackConfig:
