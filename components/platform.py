@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pulumi
+from pulumi_kubernetes.apps.v1 import Deployment
 
 from components.app.agent_backend import AgentBackend
 from components.app.api import Api
@@ -33,6 +34,7 @@ from components.catalog import CATALOG, PREFIX, ROUTER_SERVICE_PORT, Resources, 
 from components.config.loader import StackSettings
 from components.config.models import StackConfig
 from components.config.resources import effective_resources
+from components.config.scaling import SCALED_SERVICES, ScaledService
 from components.core.connections import Connections, ConnectionsArgs
 from components.core.credentials import Credentials, CredentialsArgs
 from components.core.namespaces import namespace
@@ -48,6 +50,7 @@ from components.net.ingress import Ingress, IngressArgs
 from components.net.network_policies import NetworkPolicies, NetworkPoliciesArgs, Selectors
 from components.net.router import Router, RouterArgs
 from components.net.ssrf_proxy import SsrfProxy, SsrfProxyArgs
+from components.scaling.autoscaling import Autoscaling, AutoscalingArgs
 from components.versions import DifyRelease, ImageKey, image
 
 
@@ -73,6 +76,7 @@ class Platform(pulumi.ComponentResource):
         self._instance = f"{PREFIX}-{config.environment}"
         release = DifyRelease(config.versions.dify, config.versions.sandbox, config.versions.plugin_daemon)
         self._release = release
+        self._scaled: dict[ScaledService, Deployment] = {}
         child = pulumi.ResourceOptions(parent=self)
         common = labels("platform", self._instance, release.dify)
 
@@ -127,6 +131,11 @@ class Platform(pulumi.ComponentResource):
         )
         upstreams = self._deploy_api_family(ctx, storage, [migration, *ready], in_ns)
         upstreams += self._deploy_services(ctx, ready, in_ns)
+        Autoscaling(
+            "autoscaling",
+            AutoscalingArgs(config.autoscaling, ns, self._instance, release, self._scaled, stores.redis),
+            in_ns,
+        )
         self._deploy_network(ns, upstreams, in_ns)
 
         if config.monitoring.enabled:
@@ -154,6 +163,13 @@ class Platform(pulumi.ComponentResource):
             "image": self._image(image_key),
             "resources": resources_for(self._config, key),
         }
+
+    def _count(self, key: ServiceKey, replicas: int) -> dict[str, Any]:
+        """``replicas``/``autoscaled`` of a workload: an autoscaled one starts from its minimum."""
+        scaling = self._config.autoscaling
+        if key not in SCALED_SERVICES:
+            return {"replicas": replicas}
+        return {"replicas": scaling.min_pods(key, replicas), "autoscaled": scaling.autoscaled(key)}
 
     def _data_stores(
         self, credentials: Credentials, opts: pulumi.ResourceOptions
@@ -205,7 +221,7 @@ class Platform(pulumi.ComponentResource):
         def family(key: ServiceKey, count: int) -> ApiFamilyArgs:
             return ApiFamilyArgs(
                 **self._placement(key, "api"),
-                replicas=count,
+                **self._count(key, count),
                 depends_on=after,
                 ctx=ctx,
                 storage_claim=storage.claim_name,
@@ -213,10 +229,11 @@ class Platform(pulumi.ComponentResource):
             )
 
         api = Api("api", family("api", replicas.api), opts)
+        self._scaled["api"] = api.deployment
         served = [api.service]
         if config.features.collaboration:
             served.append(ApiWebsocket("api-websocket", family("api-websocket", replicas.api_websocket), opts).service)
-        Worker("worker", family("worker", replicas.worker), opts)
+        self._scaled["worker"] = Worker("worker", family("worker", replicas.worker), opts).deployment
         WorkerBeat("worker-beat", family("worker-beat", 1), opts)
         return [s for s in served if s is not None]
 
@@ -227,18 +244,19 @@ class Platform(pulumi.ComponentResource):
         replicas = config.replicas
 
         def service(key: ServiceKey, image_key: ImageKey, count: int) -> AppServiceArgs:
-            return AppServiceArgs(**self._placement(key, image_key), replicas=count, ctx=ctx)
+            return AppServiceArgs(**self._placement(key, image_key), **self._count(key, count), ctx=ctx)
 
         web = Web("web", service("web", "web", replicas.web), opts)
-        Sandbox(
+        self._scaled["web"] = web.deployment
+        self._scaled["sandbox"] = Sandbox(
             "sandbox",
             AppServiceArgs(
                 **{**self._placement("sandbox", "sandbox"), "namespace": self._sandbox_ns},
-                replicas=replicas.sandbox,
+                **self._count("sandbox", replicas.sandbox),
                 ctx=self._sandbox_ctx,
             ),
             opts,
-        )
+        ).deployment
         plugin_daemon = PluginDaemon(
             "plugin-daemon",
             PluginDaemonArgs(
@@ -311,6 +329,8 @@ class Platform(pulumi.ComponentResource):
                     config.features.collaboration,
                     edge=config.edge,
                     public_url=config.public_url,
+                    tls=config.ingress.tls,
+                    alb_group=self._instance,
                 ),
                 opts,
             )
