@@ -206,6 +206,8 @@ STORES = {
 }
 # The Deployments prod runs with 2 replicas: exactly the ones with a PDB.
 PROD_REPLICATED = PROD_PDBS
+# The Deployments prod's HPAs scale (Pulumi.prod.yaml dify:autoscaling).
+PROD_AUTOSCALED = {"dify-api", "dify-web", "dify-worker", "dify-sandbox"}
 INSTANCE = {"dev": "dify-dev", "prod": "dify-prod"}
 # (the stack's namespace, the sandbox's baseline namespace) from dify:environment.
 NAMESPACES = {"dev": ("dify", "dify-sandbox"), "prod": ("dify-prod", "dify-prod-sandbox")}
@@ -293,17 +295,26 @@ def test_rollouts_and_labels(stack: str, request: pytest.FixtureRequest) -> None
         assert obj["spec"]["selector"] == {"matchLabels": selector}, name
         if obj["kind"] == "Deployment":
             assert obj["spec"]["revisionHistoryLimit"] == 5, name
-            assert obj["spec"]["strategy"] == ({"type": "Recreate"} if name in RECREATE else SURGE_FIRST), name
+            # The daemon stops first only on a ReadWriteOnce claim; prod's is on S3 and surges.
+            recreate = RECREATE - {"dify-plugin-daemon"} if stack == "prod" else RECREATE
+            assert obj["spec"]["strategy"] == ({"type": "Recreate"} if name in recreate else SURGE_FIRST), name
             replicated = stack == "prod" and name in PROD_REPLICATED
-            assert obj["spec"]["replicas"] == (2 if replicated else 1), name
+            # Prod's HPAs own these counts (Pulumi.prod.yaml dify:autoscaling): no replicas field.
+            autoscaled = stack == "prod" and name in PROD_AUTOSCALED
+            assert obj["spec"].get("replicas") == (None if autoscaled else 2 if replicated else 1), name
             spread = [
                 {
                     "maxSkew": 1,
                     "topologyKey": key,
-                    "whenUnsatisfiable": "ScheduleAnyway",
+                    "whenUnsatisfiable": when,
+                    "nodeAffinityPolicy": "Honor",
+                    "nodeTaintsPolicy": "Honor",
                     "labelSelector": {"matchLabels": selector},
                 }
-                for key in ("topology.kubernetes.io/zone", "kubernetes.io/hostname")
+                for key, when in (
+                    ("topology.kubernetes.io/zone", "ScheduleAnyway"),
+                    ("kubernetes.io/hostname", "DoNotSchedule"),
+                )
             ]
             assert pod_spec(obj).get("topologySpreadConstraints") == (spread if replicated else None), name
 

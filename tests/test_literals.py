@@ -169,13 +169,15 @@ KINDS = {
         "StatefulSet": 3,
     },
 }
-# Every Deployment the prod stack runs with 2 replicas, Service or not (the worker has none).
+# Every Deployment the prod stack runs with 2 replicas or an HPA minimum of 2, Service or not (the
+# worker has none); with its storage on S3 the plugin daemon runs two.
 PROD_PDBS = {
     "dify-api",
     "dify-api-websocket",
     "dify-worker",
     "dify-web",
     "dify-sandbox",
+    "dify-plugin-daemon",
     "dify-ssrf-proxy",
     "dify-router",
 }
