@@ -57,56 +57,69 @@ class IngressTls(ConfigModel):
     certificate_arn: AcmArn | None = Field(default=None, description="ACM certificate ARN, with mode alb.")
 
 
+WHERE = ["ingress", "tls"]
+
+
 def ingress_tls_problems(config: StackConfig) -> list[str]:
     ingress = config.ingress
     tls = ingress.tls
     if not ingress.enabled:
         return []
-    where = ["ingress", "tls"]
     problems: list[str] = []
     # With tlsSecretName set, the loader already asks for https.
     if tls.mode != "secret" and config.scheme != "https" and ingress.tls_secret_name is None:
         problems.append(problem(["scheme"], config.scheme, f'"https" when ingress.tls.mode is {tls.mode}'))
     if tls.mode != "cert-manager" and tls.cluster_issuer is not None:
-        problems.append(problem([*where, "clusterIssuer"], tls.cluster_issuer, "unset unless mode is cert-manager"))
+        problems.append(problem([*WHERE, "clusterIssuer"], tls.cluster_issuer, "unset unless mode is cert-manager"))
     if tls.mode != "alb" and tls.certificate_arn is not None:
-        problems.append(problem([*where, "certificateArn"], tls.certificate_arn, "unset unless mode is alb"))
+        problems.append(problem([*WHERE, "certificateArn"], tls.certificate_arn, "unset unless mode is alb"))
     if tls.mode == "cert-manager":
-        if tls.cluster_issuer is None:
-            problems.append(
-                f"{key_path([*where, 'clusterIssuer'])}: is missing (expected it when mode is cert-manager)"
-            )
-        if ingress.tls_secret_name is None:
-            problems.append(
-                f"{key_path(['ingress', 'tlsSecretName'])}: is missing "
-                "(expected the Secret cert-manager writes the certificate to when ingress.tls.mode is cert-manager)"
-            )
+        problems += _cert_manager_problems(config)
     if tls.mode == "alb":
-        if not config.aws.enabled:
-            # With target-type ip the ALB dials the pods from the VPC: the NetworkPolicies admit
-            # the VPC's CIDRs (aws.vpcCidrs) on the backends' ports.
-            problems.append(problem([*where, "mode"], tls.mode, "cert-manager or secret unless aws.enabled is true"))
-        if tls.certificate_arn is None:
-            problems.append(f"{key_path([*where, 'certificateArn'])}: is missing (expected it when mode is alb)")
-        if ingress.class_name not in (None, ALB_CLASS):
-            problems.append(
-                problem(["ingress", "className"], ingress.class_name, 'unset or "alb" when ingress.tls.mode is alb')
+        problems += _alb_problems(config)
+    return problems
+
+
+def _cert_manager_problems(config: StackConfig) -> list[str]:
+    problems = []
+    if config.ingress.tls.cluster_issuer is None:
+        problems.append(f"{key_path([*WHERE, 'clusterIssuer'])}: is missing (expected it when mode is cert-manager)")
+    if config.ingress.tls_secret_name is None:
+        problems.append(
+            f"{key_path(['ingress', 'tlsSecretName'])}: is missing "
+            "(expected the Secret cert-manager writes the certificate to when ingress.tls.mode is cert-manager)"
+        )
+    return problems
+
+
+def _alb_problems(config: StackConfig) -> list[str]:
+    ingress = config.ingress
+    problems = []
+    if not config.aws.enabled:
+        # With target-type ip the ALB dials the pods from the VPC: the NetworkPolicies admit the
+        # VPC's CIDRs (aws.vpcCidrs) on the backends' ports.
+        problems.append(problem([*WHERE, "mode"], "alb", "cert-manager or secret unless aws.enabled is true"))
+    if ingress.tls.certificate_arn is None:
+        problems.append(f"{key_path([*WHERE, 'certificateArn'])}: is missing (expected it when mode is alb)")
+    if ingress.class_name not in (None, ALB_CLASS):
+        problems.append(
+            problem(["ingress", "className"], ingress.class_name, 'unset or "alb" when ingress.tls.mode is alb')
+        )
+    if ingress.tls_secret_name is not None:
+        problems.append(
+            problem(
+                ["ingress", "tlsSecretName"],
+                ingress.tls_secret_name,
+                "unset when ingress.tls.mode is alb (ACM holds the certificate)",
             )
-        if ingress.tls_secret_name is not None:
-            problems.append(
-                problem(
-                    ["ingress", "tlsSecretName"],
-                    ingress.tls_secret_name,
-                    "unset when ingress.tls.mode is alb (ACM holds the certificate)",
-                )
+        )
+    if config.edge.console_allow_list:
+        # An ALB's inbound CIDRs apply to every path, not to /console/api alone.
+        problems.append(
+            problem(
+                ["edge", "consoleAllowList"],
+                config.edge.console_allow_list,
+                "empty when ingress.tls.mode is alb: an ALB cannot limit one path by source address",
             )
-        if config.edge.console_allow_list:
-            # An ALB's inbound CIDRs apply to every path, not to /console/api alone.
-            problems.append(
-                problem(
-                    ["edge", "consoleAllowList"],
-                    config.edge.console_allow_list,
-                    "empty when ingress.tls.mode is alb: an ALB cannot limit one path by source address",
-                )
-            )
+        )
     return problems
