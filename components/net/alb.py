@@ -24,11 +24,12 @@ from __future__ import annotations
 import json
 
 from components.catalog import CATALOG, ServiceKey
+from components.config.ingress_tls import ALB_CLASS
 from components.net.nginx_conf import validate_routes
 from components.routing import routes
 
 ALB = "alb.ingress.kubernetes.io"
-ALB_CLASS = "alb"
+__all__ = ["ALB", "ALB_CLASS", "alb_annotations", "alb_groups", "backend_annotations", "object_name"]
 # TLS 1.2 and 1.3 only (the controller's default policy still admits TLS 1.0 and 1.1).
 SSL_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"
 IDLE_TIMEOUT_SECONDS = 3600
