@@ -187,6 +187,8 @@ def test_keda_scales_the_worker_on_every_queue_through_one_secret() -> None:
     assert secret == {"password": worker_env["REDIS_PASSWORD"], "tls": "enable"}
     assert worker_env["REDIS_USE_SSL"] == "true"
     assert check_keda_objects(objs) == []
+    # The pack counts the worker by the ScaledObject's minimum: no min-replicas or PDB finding.
+    assert _violations(synth_with("prod", **KEDA)) == set()
 
 
 def test_keda_check_catches_what_keda_would_reject() -> None:
@@ -259,6 +261,11 @@ def test_alb_mode_one_object_per_backend_on_one_alb() -> None:
             "alb.ingress.kubernetes.io/healthcheck-path": health,
             "alb.ingress.kubernetes.io/success-codes": codes,
         }
+
+
+def test_alb_ingresses_pass_the_pack() -> None:
+    # k8s-ingress-tls: the TLS block names the host even though ACM holds the certificate.
+    assert _violations(synth_with("prod", **ALB_INGRESS)) == set()
 
 
 def test_alb_reaches_the_backends_from_the_vpc_not_the_ingress_namespace() -> None:
