@@ -3,11 +3,11 @@
 CPU says little about a Celery backlog: a worker waiting on an LLM is idle while its queue grows.
 Creates (checked by ``check_keda_objects``, since no Kubernetes schema covers CRDs):
 
-- a Secret ``dify-worker-keda`` with the Redis password and whether to speak TLS, both derived
-  from the same RedisEndpoint the worker's broker URL is built from;
+- a Secret ``dify-worker-keda`` with the Redis password and whether to speak TLS, both taken
+  out of the RedisEndpoint that the worker's broker URL is built from;
 - a TriggerAuthentication reading ``password`` and ``tls`` (and ``username`` when Redis has one)
-  from that one Secret: KEDA's Redis scaler takes TLS as an auth parameter, so the transport and
-  the credential cannot drift apart;
+  out of that one Secret: KEDA's Redis scaler takes TLS as an auth parameter, so the transport
+  and the credential cannot drift apart;
 - a ScaledObject on the worker Deployment with one ``redis`` (list) trigger per Celery queue on
   the broker's database, summed by ``advanced.scalingModifiers`` (KEDA ≥ 2.12): the HPA KEDA
   creates would otherwise take the busiest single queue, and 21 queues each just under the
