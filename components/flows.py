@@ -59,7 +59,14 @@ class OperatorPrometheus:
     namespace ``monitoring.operatorNamespace``."""
 
 
-Peer = Pods | Dns | IngressController | Internet | Anyone | Nodes | OperatorPrometheus
+@dataclass(frozen=True)
+class VpcCidrs:
+    """The VPC's private CIDRs (``dify:aws.vpcCidrs``), where RDS and ElastiCache have their
+    addresses: their endpoints are DNS names whose addresses change on failover, so the policy
+    admits the VPC's ranges on the store's port only."""
+
+
+Peer = Pods | Dns | IngressController | Internet | Anyone | Nodes | OperatorPrometheus | VpcCidrs
 
 # Ports: a name of the target workload's container port, or (number, protocol) for peers that
 # are not our pods. An empty tuple means every port (a forward proxy dials any port).
@@ -136,6 +143,29 @@ def _monitoring(config: StackConfig) -> list[Flow]:
     return table
 
 
+def _managed(config: StackConfig) -> list[Flow]:
+    """The managed data tier (dify:aws): RDS and ElastiCache inside the VPC, S3 and STS (IRSA's
+    token exchange) on public HTTPS endpoints. Every api-image process builds its S3 client at
+    start, beat and the migration Job included (components/app/api_family.py storage_identity)."""
+    if not config.aws.enabled:
+        return []
+    rds: tuple[Port, ...] = ((config.aws.rds.port, "TCP"),)
+    redis: tuple[Port, ...] = ((config.aws.elasticache.port, "TCP"),)
+    table = [
+        *[Flow(Pods(source), VpcCidrs(), rds, "RDS PostgreSQL over TLS (DB_HOST)") for source in API_FAMILY],
+        *[Flow(Pods(source), VpcCidrs(), redis, "ElastiCache Redis over TLS (REDIS_HOST)") for source in API_FAMILY],
+        *[
+            Flow(Pods(source), Internet(), HTTPS, "S3 (the bucket) and STS (IRSA web identity)")
+            for source in API_FAMILY
+            if source not in ("api", "worker")  # their HTTPS to the internet is in the table already
+        ],
+        Flow(Pods("plugin-daemon"), VpcCidrs(), rds, "RDS: its own database dify_plugin, over TLS"),
+        Flow(Pods("plugin-daemon"), VpcCidrs(), redis, "ElastiCache: plugin state and sessions, over TLS"),
+        Flow(Pods("agent-backend"), VpcCidrs(), redis, "ElastiCache: its Redis db (DIFY_AGENT_REDIS_URL, rediss)"),
+    ]
+    return table
+
+
 def flows(config: StackConfig) -> list[Flow]:
     """The flows of one stack, conditions applied; endpoints of disabled features included
     (the generator drops flows whose workloads are not deployed)."""
@@ -146,7 +176,13 @@ def flows(config: StackConfig) -> list[Flow]:
             for target in ("api", "api-websocket", "web", "plugin-daemon")
         ],
         *[
-            Flow(IngressController(), Pods(target), ("http",), f"Ingress backend {target}: the routing table")
+            # An ALB (ingress.tls.mode alb, target-type ip) dials the pods from its VPC addresses.
+            Flow(
+                VpcCidrs() if config.ingress.tls.mode == "alb" else IngressController(),
+                Pods(target),
+                ("http",),
+                f"Ingress backend {target}: the routing table",
+            )
             for target in ("api", "api-websocket", "web", "plugin-daemon")
         ],
         Flow(
@@ -210,7 +246,7 @@ def flows(config: StackConfig) -> list[Flow]:
         Flow(Pods("agent-ssrf-proxy"), Pods("api"), ("http",), "sandboxed agents fetch /files/ from the api"),
         Flow(Pods("agent-ssrf-proxy"), Pods("agent-backend"), ("http",), "sandboxed agents call /agent-stub/"),
     ]
-    table += _monitoring(config)
+    table += _monitoring(config) + _managed(config)
     return [flow for flow in table if flow.when is None or flow.when(config)]
 
 
@@ -218,8 +254,10 @@ def deployed_services(config: StackConfig) -> frozenset[ServiceKey]:
     """The workloads a stack runs (the feature toggles decide; tests hold the platform to it)."""
     keys: set[ServiceKey] = {
         "api", "worker", "worker-beat", "migration", "web", "sandbox", "plugin-daemon", "ssrf-proxy", "router",
-        "postgres", "redis", "weaviate",
+        "weaviate",
     }  # fmt: skip
+    if not config.aws.enabled:
+        keys |= {"postgres", "redis"}
     if config.features.collaboration:
         keys.add("api-websocket")
     if config.features.agent_v2:
@@ -250,6 +288,7 @@ def _describe(peer: Peer) -> str:
         Anyone: "anyone",
         Nodes: "node addresses",
         OperatorPrometheus: "operator's Prometheus",
+        VpcCidrs: "VPC private CIDRs",
     }[type(peer)]
 
 

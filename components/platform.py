@@ -30,6 +30,7 @@ from components.app.storage import SharedStorage, SharedStorageArgs
 from components.app.web import Web
 from components.app.worker import Worker
 from components.app.worker_beat import WorkerBeat
+from components.aws.tier import DataTier, DataTierArgs
 from components.catalog import CATALOG, PREFIX, ROUTER_SERVICE_PORT, Resources, ServiceKey
 from components.config.loader import StackSettings
 from components.config.models import StackConfig
@@ -68,6 +69,7 @@ class Platform(pulumi.ComponentResource):
     url: str
     namespace_name: pulumi.Output[str]
     init_password: pulumi.Output[str]
+    data_tier: DataTier | None = None
 
     def __init__(self, name: str, args: PlatformArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("dify:core:Platform", name, None, opts)
@@ -109,17 +111,20 @@ class Platform(pulumi.ComponentResource):
         connections = Connections(
             "connections", ConnectionsArgs(ns, common, stores.redis, config.features.agent_v2), in_ns
         )
-        storage = SharedStorage(
-            "storage",
-            SharedStorageArgs(
-                ns,
-                common,
-                config.persistence.app_storage.size,
-                config.persistence.app_storage.access_mode,
-                config.persistence.storage_class,
-            ),
-            in_ns,
-        )
+        # On S3 (dify:aws) no volume is shared: Dify's files live in the bucket.
+        storage = None
+        if stores.objects is None:
+            storage = SharedStorage(
+                "storage",
+                SharedStorageArgs(
+                    ns,
+                    common,
+                    config.persistence.app_storage.size,
+                    config.persistence.app_storage.access_mode,
+                    config.persistence.storage_class,
+                ),
+                in_ns,
+            )
         refs = {key: credentials.ref(key) for key in credentials.values}
         ctx = AppContext(config, stores, refs, connections.broker_url, connections.agent_redis_url)
         self._sandbox_ctx = dataclasses.replace(ctx, credentials={**refs, **credentials.isolated})
@@ -182,6 +187,17 @@ class Platform(pulumi.ComponentResource):
             placement = self._placement(key, image_key)
             return {**placement, "labels": common, "storage_size": size, "storage_class": persistence.storage_class}
 
+        weaviate = Weaviate(
+            "weaviate",
+            WeaviateArgs(
+                **store("weaviate", "weaviate", persistence.weaviate.size), api_key=credentials.ref("weaviate-api-key")
+            ),
+            opts,
+        )
+        if config.aws.enabled:
+            tier = self.data_tier = DataTier("aws", DataTierArgs(config, self._ns, common, credentials), opts)
+            ready: list[pulumi.Resource] = [*tier.ready, weaviate]
+            return DataStores(tier.postgres, tier.redis, weaviate.endpoint, ready, tier.objects), ready
         postgres = Postgres(
             "postgres",
             PostgresArgs(
@@ -198,20 +214,13 @@ class Platform(pulumi.ComponentResource):
             ),
             opts,
         )
-        weaviate = Weaviate(
-            "weaviate",
-            WeaviateArgs(
-                **store("weaviate", "weaviate", persistence.weaviate.size), api_key=credentials.ref("weaviate-api-key")
-            ),
-            opts,
-        )
-        ready: list[pulumi.Resource] = [postgres, redis, weaviate]
+        ready = [postgres, redis, weaviate]
         return DataStores(postgres.endpoint, redis.endpoint, weaviate.endpoint, ready), ready
 
     def _deploy_api_family(
         self,
         ctx: AppContext,
-        storage: SharedStorage,
+        storage: SharedStorage | None,
         after: list[pulumi.Resource],
         opts: pulumi.ResourceOptions,
     ) -> list[pulumi.Resource]:
@@ -224,7 +233,7 @@ class Platform(pulumi.ComponentResource):
                 **self._count(key, count),
                 depends_on=after,
                 ctx=ctx,
-                storage_claim=storage.claim_name,
+                storage_claim=storage.claim_name if storage else None,
                 storage_access_mode=config.persistence.app_storage.access_mode,
             )
 
@@ -359,6 +368,7 @@ class Platform(pulumi.ComponentResource):
                     config.monitoring.operator_namespace,
                 ),
                 allow_private_ips=config.ssrf_proxy.allow_private_ips,
+                vpc_cidrs=config.aws.vpc_cidrs,
             ),
             opts,
         )

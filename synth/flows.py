@@ -25,6 +25,7 @@ from components.flows import (
     Peer,
     Pods,
     Port,
+    VpcCidrs,
     deployed_services,
     flows,
 )
@@ -51,6 +52,20 @@ PROBE_PORTS: tuple[tuple[int, str], ...] = (
 )
 
 
+def externals(config: StackConfig) -> tuple[External, ...]:
+    """EXTERNALS, plus with dify:aws an address inside each VPC CIDR (where RDS and ElastiCache are)."""
+    vpc = tuple(
+        External(f"vpc-{i}", str(ipaddress.ip_network(cidr).network_address + 10))
+        for i, cidr in enumerate(config.aws.vpc_cidrs if config.aws.enabled else ())
+    )
+    return EXTERNALS + vpc
+
+
+def probe_ports(config: StackConfig) -> tuple[tuple[int, str], ...]:
+    extra = {(config.aws.rds.port, "TCP"), (config.aws.elasticache.port, "TCP")} if config.aws.enabled else set()
+    return PROBE_PORTS + tuple(sorted(extra - set(PROBE_PORTS)))
+
+
 def _environment(config: StackConfig) -> tuple[dict[str, dict[str, str]], list[Pod]]:
     settings = config.network_policy
     namespaces: dict[str, dict[str, str]] = {settings.dns_namespace: {}, settings.ingress_namespace: {}}
@@ -73,7 +88,7 @@ def cluster(objects: Sequence[Mapping[str, Any]], config: StackConfig) -> Cluste
 
 
 def rendered_matrix(objects: Sequence[Mapping[str, Any]], config: StackConfig) -> set[Flow]:
-    return cluster(objects, config).matrix(EXTERNALS, PROBE_PORTS)
+    return cluster(objects, config).matrix(externals(config), probe_ports(config))
 
 
 def _covered(ip: str, cidrs: Sequence[str]) -> bool:
@@ -86,6 +101,7 @@ def expected_matrix(objects: Sequence[Mapping[str, Any]], config: StackConfig) -
     outside = (DNS_POD, INGRESS_POD, OPERATOR_PROMETHEUS_POD)
     ours = {pod.labels.get(COMPONENT): pod for pod in evaluated.pods if pod.workload not in outside}
     dns, ingress = evaluated.pod(DNS_POD), evaluated.pod(INGRESS_POD)
+    outside_addresses = externals(config)
 
     def endpoints(peer: Peer, as_source: bool) -> list[Pod | External]:
         if isinstance(peer, Pods):
@@ -96,21 +112,23 @@ def expected_matrix(objects: Sequence[Mapping[str, Any]], config: StackConfig) -
             return [ingress]
         if isinstance(peer, Internet):
             allowed = config.ssrf_proxy.allow_private_ips if peer.private_allowed else []
-            return [e for e in EXTERNALS if e.name == "internet" or _covered(e.ip, allowed)]
+            return [e for e in outside_addresses if e.name == "internet" or _covered(e.ip, allowed)]
         if isinstance(peer, Nodes):
             # Node addresses: anything but link-local (the metadata endpoint stays closed).
-            return [e for e in EXTERNALS if not ipaddress.ip_address(e.ip).is_link_local]
+            return [e for e in outside_addresses if not ipaddress.ip_address(e.ip).is_link_local]
+        if isinstance(peer, VpcCidrs):
+            return [e for e in outside_addresses if _covered(e.ip, config.aws.vpc_cidrs)]
         if isinstance(peer, OperatorPrometheus):
             return [evaluated.pod(OPERATOR_PROMETHEUS_POD)]
         if isinstance(peer, Anyone):
             # Our own pods reach the edge only where their egress says so (nowhere, today).
             others = [p for p in evaluated.pods if p.workload == OPERATOR_PROMETHEUS_POD]
-            return [*EXTERNALS, dns, ingress, *others] if as_source else []
+            return [*outside_addresses, dns, ingress, *others] if as_source else []
         raise TypeError(peer)
 
     def ports(target: Pod | External, wanted: Sequence[Port]) -> set[tuple[int, str]]:
         if not wanted:
-            return set(PROBE_PORTS) | (set(target.ports.values()) if isinstance(target, Pod) else set())
+            return set(probe_ports(config)) | (set(target.ports.values()) if isinstance(target, Pod) else set())
         resolved = set()
         for port in wanted:
             if isinstance(port, str):

@@ -192,17 +192,26 @@ PARENTS = {
     "agent-ssrf-proxy-service": ("dify:net:AgentSsrfProxy", "agent-ssrf-proxy"),
     "router-service": ("dify:net:Router", "router"),
     "router-pdb": ("dify:net:Router", "router"),
-    "postgres-service": ("dify:data:Postgres", "postgres"),
-    "postgres-statefulset": ("dify:data:Postgres", "postgres"),
-    "postgres-init": ("dify:data:Postgres", "postgres"),
-    "redis-service": ("dify:data:Redis", "redis"),
+    # Prod's data tier is AWS's (dify:aws): RDS and ElastiCache, no in-cluster Postgres or Redis.
+    "aws-identity-serviceaccount": ("dify:aws:StorageIdentity", "aws-identity"),
     "weaviate-statefulset": ("dify:data:Weaviate", "weaviate"),
 }
-# StatefulSet → data mount path and claim size in prod (Pulumi.prod.yaml).
+# The in-cluster stores dev runs and prod replaces with RDS and ElastiCache.
+MANAGED_IN_PROD = {"dify-postgres", "dify-redis"}
+
+
+def _in_stack(stack: str, names: set[str]) -> set[str]:
+    return names - MANAGED_IN_PROD if stack == "prod" else names
+
+
+# StatefulSet → data mount path and claim size per stack (Pulumi.<stack>.yaml, else the defaults).
 STORES = {
-    "dify-postgres": ("/var/lib/postgresql/data", "100Gi"),
-    "dify-redis": ("/data", "2Gi"),
-    "dify-weaviate": ("/var/lib/weaviate", "100Gi"),
+    "dev": {
+        "dify-postgres": ("/var/lib/postgresql/data", "20Gi"),
+        "dify-redis": ("/data", "2Gi"),
+        "dify-weaviate": ("/var/lib/weaviate", "20Gi"),
+    },
+    "prod": {"dify-weaviate": ("/var/lib/weaviate", "100Gi")},
 }
 # The Deployments prod runs with 2 replicas: exactly the ones with a PDB.
 PROD_REPLICATED = PROD_PDBS
@@ -225,7 +234,7 @@ def _pods(objs: list[Obj]) -> dict[str, Obj]:
 @pytest.mark.parametrize("stack", ["dev", "prod"])
 def test_every_pod_gets_the_shared_hardening(stack: str, request: pytest.FixtureRequest) -> None:
     pods = _pods(objects(request.getfixturevalue(stack)))
-    assert set(pods) == set(IDENTITY)
+    assert set(pods) == _in_stack(stack, set(IDENTITY))
     for name, obj in pods.items():
         spec = pod_spec(obj)
         user, group, fs_group, non_root, read_only = IDENTITY[name]
@@ -322,8 +331,9 @@ def test_rollouts_and_labels(stack: str, request: pytest.FixtureRequest) -> None
 @pytest.mark.parametrize("stack", ["dev", "prod"])
 def test_services_publish_the_named_ports(stack: str, request: pytest.FixtureRequest) -> None:
     services = {s["metadata"]["name"]: s for s in kinds(objects(request.getfixturevalue(stack)), "Service")}
-    assert set(services) == set(SERVICES)
-    for name, (component, ports) in SERVICES.items():
+    assert set(services) == _in_stack(stack, set(SERVICES))
+    for name in services:
+        component, ports = SERVICES[name]
         spec = services[name]["spec"]
         assert spec["type"] == "ClusterIP", name
         assert spec["selector"] == {
@@ -360,9 +370,11 @@ def test_pdbs_keep_all_but_one_replica(prod: Recording) -> None:
         }
 
 
-def test_data_stores_keep_their_claims(prod: Recording) -> None:
-    objs = objects(prod)
-    for name, (path, size) in STORES.items():
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_data_stores_keep_their_claims(stack: str, request: pytest.FixtureRequest) -> None:
+    objs = objects(request.getfixturevalue(stack))
+    assert {o["metadata"]["name"] for o in kinds(objs, "StatefulSet")} == set(STORES[stack])
+    for name, (path, size) in STORES[stack].items():
         spec = find(objs, "StatefulSet", name)["spec"]
         assert spec["replicas"] == 1
         assert spec["serviceName"] == name

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from components.config import parse_config
+from components.config import ConfigError, parse_config
 from synth.__main__ import validate
 from synth.footprint import monitoring_requests
 from synth.harness import stack_config
@@ -62,14 +62,27 @@ def test_off_by_default(dev: Recording, prod: Recording) -> None:
         assert not [r for r in recording.registrations if r.type.startswith("dify:monitoring:")]
 
 
-@pytest.mark.parametrize("stack", ["dev", "prod"])
 @pytest.mark.parametrize("monitoring", [ON, OPERATOR], ids=["bundled", "operator"])
-def test_synth_validates_with_monitoring_on(stack: str, monitoring: dict[str, Any]) -> None:
-    config, secret_keys = stack_config(stack)
+def test_synth_validates_with_monitoring_on(monitoring: dict[str, Any]) -> None:
+    config, secret_keys = stack_config("dev")
     config["dify:monitoring"] = json.dumps(monitoring)
     settings = parse_config(config, set(secret_keys))
-    objs = objects(synth_with(stack, monitoring=monitoring))
+    objs = objects(synth_with("dev", monitoring=monitoring))
     assert validate(objs, settings.kubernetes.version, settings) == []
+
+
+@pytest.mark.parametrize("monitoring", [ON, OPERATOR], ids=["bundled", "operator"])
+def test_monitoring_is_refused_on_the_managed_data_tier(monitoring: dict[str, Any]) -> None:
+    # Prod's Postgres and Redis are RDS and ElastiCache (dify:aws): the exporters would dial
+    # in-cluster Services that do not exist, so the config says so instead of rendering them.
+    config, secret_keys = stack_config("prod")
+    config["dify:monitoring"] = json.dumps(monitoring)
+    with pytest.raises(ConfigError) as raised:
+        parse_config(config, set(secret_keys))
+    assert raised.value.problems == [
+        "dify:monitoring.enabled: true is not allowed (expected false with aws.enabled: its exporters read the "
+        "in-cluster Postgres and Redis; RDS and ElastiCache report to CloudWatch)"
+    ]
 
 
 def test_bundled_workloads_and_their_namespaces() -> None:

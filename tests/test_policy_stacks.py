@@ -62,7 +62,8 @@ MUTATIONS: list[tuple[str, str, Callable[[dict[str, Any]], None]]] = [
     ("dify-datastore-hosts-exist", "worker-deployment", _env("REDIS_PORT", {"value": "6380"})),
     ("dify-weaviate-no-anonymous", "weaviate-statefulset", _env("AUTHENTICATION_ANONYMOUS_ACCESS_ENABLED", {"value": "true"})),
     ("dify-migration-only-in-job", "worker-deployment", _env("MIGRATION_ENABLED", {"value": "true"})),
-    ("k8s-configmap-no-secrets", "postgres-init", lambda p: p["data"].update({"POSTGRES_PASSWORD": "hunter2"})),
+    # The router's ConfigMap: both stacks have it (prod's Postgres is RDS, without an init script).
+    ("k8s-configmap-no-secrets", "router-config", lambda p: p["data"].update({"POSTGRES_PASSWORD": "hunter2"})),
     ("k8s-service-no-external-type", "router-service", lambda p: p["spec"].update(type="LoadBalancer")),
     ("k8s-stack-default-deny", "network-policies-default-deny", lambda p: p["spec"].update(policyTypes=["Ingress"])),
     ("k8s-namespace-pod-security", "dify-namespace",

@@ -233,11 +233,21 @@ _REQUIRED: tuple[tuple[str, str], ...] = (
 )
 
 
-def aws_problems(aws: AwsSettings) -> list[str]:
+def aws_problems(aws: AwsSettings, monitoring: bool = False) -> list[str]:
     """What one key alone cannot say: only meaningful with ``aws.enabled``."""
     if not aws.enabled:
         return []
     problems = []
+    if monitoring:
+        # The postgres and redis exporters dial the in-cluster Services, which this stack lacks.
+        problems.append(
+            problem(
+                ["monitoring", "enabled"],
+                True,
+                "false with aws.enabled: its exporters read the in-cluster Postgres and Redis; "
+                "RDS and ElastiCache report to CloudWatch",
+            )
+        )
     values = aws.model_dump(by_alias=True)
     for key, expected in _REQUIRED:
         if values[key] is None:
@@ -255,8 +265,10 @@ def aws_problems(aws: AwsSettings) -> list[str]:
         )
     provider = _PROVIDER_ARN.fullmatch(aws.oidc_provider_arn or "")
     if provider and aws.oidc_issuer_url and provider.group(2) != aws.issuer_host:
+        # The ARN is too long to show whole in one line; its issuer host is the part that differs.
         problems.append(
-            problem(["aws", "oidcProviderArn"], aws.oidc_provider_arn, f"the provider of {aws.oidc_issuer_url}")
+            f"{key_path(['aws', 'oidcProviderArn'])}: names the issuer {provider.group(2)} "
+            f"(expected the provider of {aws.oidc_issuer_url})"
         )
     issuer = _ISSUER.fullmatch(aws.oidc_issuer_url or "")
     if issuer and aws.region and issuer.group(2) != aws.region:

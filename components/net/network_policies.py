@@ -32,6 +32,7 @@ from components.flows import (
     Peer,
     Pods,
     Port,
+    VpcCidrs,
 )
 from components.kube import object_meta, selector
 from components.net.squid_conf import PRIVATE_NETWORKS
@@ -68,6 +69,8 @@ class NetworkPoliciesArgs:
     deployed: Collection[ServiceKey]
     selectors: Selectors
     allow_private_ips: Sequence[str] = ()
+    # dify:aws.vpcCidrs: where the managed data stores live.
+    vpc_cidrs: Sequence[str] = ()
 
     def namespace_of(self, key: ServiceKey) -> str:
         return self.placement.get(key, self.default_namespace)
@@ -131,6 +134,8 @@ def _peers(peer: Peer, args: NetworkPoliciesArgs) -> list[networking.NetworkPoli
                 pod_selector=meta.LabelSelectorArgs(match_labels={"app.kubernetes.io/name": "prometheus"}),
             )
         ]
+    if isinstance(peer, VpcCidrs):
+        return [networking.NetworkPolicyPeerArgs(ip_block=networking.IPBlockArgs(cidr=cidr)) for cidr in args.vpc_cidrs]
     if isinstance(peer, Anyone):
         return None
     raise TypeError(f"unknown peer {peer!r}")
