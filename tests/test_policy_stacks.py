@@ -85,3 +85,47 @@ def test_one_mistake_fires_exactly_its_policy(
     # A literal password also breaks its credential pair: "a+b" names both policies.
     assert {v[0] for v in new} == set(name.split("+"))
     assert {v[1] for v in new} == {"mandatory"}
+
+
+def _policy_doc(edit: Callable[[dict[str, Any]], None]) -> Callable[[dict[str, Any]], None]:
+    """Edit a JSON policy document held as text (assumeRolePolicy)."""
+
+    def change(props: dict[str, Any]) -> None:
+        import json
+
+        document = json.loads(props["assumeRolePolicy"])
+        edit(document)
+        props["assumeRolePolicy"] = json.dumps(document)
+
+    return change
+
+
+# The managed data tier (dify:aws, prod only): one realistic slip per resource, one policy each.
+AWS_MUTATIONS: list[tuple[str, str, Callable[[dict[str, Any]], None]]] = [
+    ("aws-rds-multi-az", "aws-database-instance", lambda p: p.update(multiAz=False)),
+    ("aws-rds-encrypted", "aws-database-instance", lambda p: p.update(storageEncrypted=False)),
+    ("aws-rds-deletion-protection", "aws-database-instance", lambda p: p.update(deletionProtection=False)),
+    ("aws-rds-backup-retention", "aws-database-instance", lambda p: p.update(backupRetentionPeriod=1)),
+    ("aws-rds-not-public", "aws-database-instance", lambda p: p.update(publiclyAccessible=True)),
+    ("aws-elasticache-encryption", "aws-cache-group", lambda p: p.update(transitEncryptionEnabled=False)),
+    ("aws-elasticache-failover", "aws-cache-group", lambda p: p.update(automaticFailoverEnabled=False)),
+    ("aws-elasticache-auth", "aws-cache-group", lambda p: p.pop("authToken")),
+    ("aws-iam-irsa-trust-scoped", "aws-identity-role",
+     _policy_doc(lambda d: d["Statement"][0]["Condition"]["StringEquals"].pop(next(k for k in d["Statement"][0]["Condition"]["StringEquals"] if k.endswith(":aud"))))),
+    ("aws-security-group-no-public-data-ports", "aws-database-from-nodes",
+     lambda p: (p.pop("referencedSecurityGroupId"), p.update(cidrIpv4="0.0.0.0/0"))),
+    ("aws-s3-public-access-block", "aws-bucket-public-access-block", lambda p: p.update(restrictPublicBuckets=False)),
+    ("aws-rds-force-ssl", "aws-database-params",
+     lambda p: p.update(parameters=[q for q in p["parameters"] if q["name"] != "rds.force_ssl"])),
+    ("aws-s3-tls-only", "aws-bucket-policy", lambda p: p.update(policy='{"Version": "2012-10-17", "Statement": []}')),
+    ("dify-datastore-hosts-exist", "plugin-daemon-deployment", _env("DB_PORT", {"value": "5433"})),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("name", "resource", "change"), AWS_MUTATIONS, ids=[f"{m[0]}-{m[1]}" for m in AWS_MUTATIONS])
+def test_one_aws_mistake_fires_exactly_its_policy(name: str, resource: str, change: Any, prod: Recording) -> None:
+    broken = copy.deepcopy(prod)
+    _both(next(r for r in broken.registrations if r.name == resource), change)
+    new = violations(broken, "prod") - violations(prod, "prod")
+    assert {v[0] for v in new} == {name}
+    assert {v[1] for v in new} == {"mandatory"}
