@@ -101,9 +101,10 @@ def plugin_daemon_env(args: AppServiceArgs) -> dict[str, EnvValue]:
 def plugin_storage_env(args: AppServiceArgs) -> dict[str, EnvValue]:
     """Packages and installed plugins on the claim, or in S3 with the pod's IRSA role. The
     daemon's S3 names are its own (internal/types/app/config.go @ 0.6.3: PLUGIN_STORAGE_OSS_BUCKET,
-    S3_USE_AWS, S3_USE_AWS_MANAGED_IAM, S3_USE_PATH_STYLE, AWS_REGION; the oss type aws_s3 is
-    dify-cloud-kit's, internal/server/server.go), and its path-style default (true) suits MinIO,
-    not AWS."""
+    S3_USE_AWS, S3_USE_AWS_MANAGED_IAM, S3_USE_PATH_STYLE, AWS_REGION), and its path-style default
+    (true) suits MinIO, not AWS. The type aws_s3 and the IAM path are dify-cloud-kit's (v0.1.3, the
+    daemon's go.mod): oss/oss.go OSS_TYPE_S3, oss/s3/s3.go config.LoadDefaultConfig, which reads
+    the web-identity token the EKS webhook injects."""
     objects = args.ctx.stores.objects
     if objects is None:
         return {"PLUGIN_STORAGE_TYPE": "local", "PLUGIN_STORAGE_LOCAL_ROOT": STORAGE_ROOT}

@@ -25,8 +25,9 @@ ROLE_ARN_ANNOTATION = "eks.amazonaws.com/role-arn"
 # Regional STS: the token exchange stays in the stack's region (the webhook's default is global).
 REGIONAL_STS_ANNOTATION = "eks.amazonaws.com/sts-regional-endpoints"
 AUDIENCE = "sts.amazonaws.com"
-# aws_s3_storage.py @ dify 1.16.1: head_bucket, put/get/head/delete_object, download_file (GET);
-# the plugin daemon's dify-cloud-kit S3 client saves, loads, lists and deletes the same way.
+# api/extensions/storage/aws_s3_storage.py @ dify 1.16.1: head_bucket, put/get/head/delete_object,
+# download_file (GET); the plugin daemon's client (dify-cloud-kit v0.1.3 oss/s3/s3.go): HeadBucket,
+# Put/Get/Head/DeleteObject, ListObjectsV2. Neither creates the bucket when HeadBucket succeeds.
 OBJECT_ACTIONS = ("s3:GetObject", "s3:PutObject", "s3:DeleteObject")
 BUCKET_ACTIONS = ("s3:ListBucket",)
 
