@@ -314,12 +314,19 @@ if __name__ == "__main__":
     import sys
     from pathlib import Path
 
+    from components.config.aws import AwsSettings
     from components.config.models import MonitoringSettings
 
     readme = Path(__file__).resolve().parent.parent / "README.md"
-    # Every feature on, monitoring (bundled) included.
+    # Every feature on, monitoring (bundled) and the managed data tier's flows included (a stack
+    # has one or the other data tier; the table lists both, each row saying which store it reaches).
     table = markdown_table(
-        StackConfig(environment="dev", host="localhost:8080", monitoring=MonitoringSettings(enabled=True))
+        StackConfig(
+            environment="dev",
+            host="localhost:8080",
+            monitoring=MonitoringSettings(enabled=True),
+            aws=AwsSettings(enabled=True, vpc_cidrs=["10.0.0.0/16"]),
+        )
     )
     text = readme.read_text()
     updated = re.sub(
