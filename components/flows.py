@@ -163,6 +163,11 @@ def _managed(config: StackConfig) -> list[Flow]:
         Flow(Pods("plugin-daemon"), VpcCidrs(), redis, "ElastiCache: plugin state and sessions, over TLS"),
         Flow(Pods("agent-backend"), VpcCidrs(), redis, "ElastiCache: its Redis db (DIFY_AGENT_REDIS_URL, rediss)"),
     ]
+    if config.monitoring.enabled:
+        table += [
+            Flow(Pods("postgres-exporter"), VpcCidrs(), rds, "RDS: pg_stat_activity and pg_settings, over TLS"),
+            Flow(Pods("redis-exporter"), VpcCidrs(), redis, "ElastiCache: INFO and the Celery queue lengths, over TLS"),
+        ]
     return table
 
 

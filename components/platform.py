@@ -147,7 +147,14 @@ class Platform(pulumi.ComponentResource):
             Monitoring(
                 "monitoring",
                 monitoring_args(
-                    config, self._instance, self._ns, self._sandbox_ns, self._monitoring_ns, credentials, args.settings
+                    config,
+                    self._instance,
+                    self._ns,
+                    self._sandbox_ns,
+                    self._monitoring_ns,
+                    credentials,
+                    args.settings,
+                    stores,
                 ),
                 in_ns,
             )

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from components.config import ConfigError, parse_config
+from components.config import parse_config
 from synth.__main__ import validate
 from synth.footprint import monitoring_requests
 from synth.harness import stack_config
@@ -62,27 +62,28 @@ def test_off_by_default(dev: Recording, prod: Recording) -> None:
         assert not [r for r in recording.registrations if r.type.startswith("dify:monitoring:")]
 
 
+@pytest.mark.parametrize("stack", ["dev", "prod"])
 @pytest.mark.parametrize("monitoring", [ON, OPERATOR], ids=["bundled", "operator"])
-def test_synth_validates_with_monitoring_on(monitoring: dict[str, Any]) -> None:
-    config, secret_keys = stack_config("dev")
+def test_synth_validates_with_monitoring_on(stack: str, monitoring: dict[str, Any]) -> None:
+    config, secret_keys = stack_config(stack)
     config["dify:monitoring"] = json.dumps(monitoring)
     settings = parse_config(config, set(secret_keys))
-    objs = objects(synth_with("dev", monitoring=monitoring))
+    objs = objects(synth_with(stack, monitoring=monitoring))
     assert validate(objs, settings.kubernetes.version, settings) == []
 
 
-@pytest.mark.parametrize("monitoring", [ON, OPERATOR], ids=["bundled", "operator"])
-def test_monitoring_is_refused_on_the_managed_data_tier(monitoring: dict[str, Any]) -> None:
-    # Prod's Postgres and Redis are RDS and ElastiCache (dify:aws): the exporters would dial
-    # in-cluster Services that do not exist, so the config says so instead of rendering them.
-    config, secret_keys = stack_config("prod")
-    config["dify:monitoring"] = json.dumps(monitoring)
-    with pytest.raises(ConfigError) as raised:
-        parse_config(config, set(secret_keys))
-    assert raised.value.problems == [
-        "dify:monitoring.enabled: true is not allowed (expected false with aws.enabled: its exporters read the "
-        "in-cluster Postgres and Redis; RDS and ElastiCache report to CloudWatch)"
-    ]
+def test_exporters_read_rds_and_elasticache_over_tls_on_prod() -> None:
+    # Prod's Postgres and Redis are RDS and ElastiCache (dify:aws): the exporters dial their
+    # endpoints with TLS (RDS forces it, ElastiCache requires it) as the RDS master user.
+    recording = synth_with("prod", monitoring=ON)
+    objs = objects(recording)
+    (db,) = recording.by_type("aws:rds/instance:Instance")
+    (cache,) = recording.by_type("aws:elasticache/replicationGroup:ReplicationGroup")
+    postgres = _env(_find(objs, "Deployment", "dify-postgres-exporter"))
+    assert postgres["DATA_SOURCE_URI"] == f"{db.outputs['address']}:5432/dify?sslmode=require"
+    assert postgres["DATA_SOURCE_USER"] == "dify"
+    redis = _env(_find(objs, "Deployment", "dify-redis-exporter"))
+    assert redis["REDIS_ADDR"] == f"rediss://{cache.outputs['primaryEndpointAddress']}:6379"
 
 
 def test_bundled_workloads_and_their_namespaces() -> None:

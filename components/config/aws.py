@@ -233,21 +233,11 @@ _REQUIRED: tuple[tuple[str, str], ...] = (
 )
 
 
-def aws_problems(aws: AwsSettings, monitoring: bool = False) -> list[str]:
+def aws_problems(aws: AwsSettings) -> list[str]:
     """What one key alone cannot say: only meaningful with ``aws.enabled``."""
     if not aws.enabled:
         return []
     problems = []
-    if monitoring:
-        # The postgres and redis exporters dial the in-cluster Services, which this stack lacks.
-        problems.append(
-            problem(
-                ["monitoring", "enabled"],
-                True,
-                "false with aws.enabled: its exporters read the in-cluster Postgres and Redis; "
-                "RDS and ElastiCache report to CloudWatch",
-            )
-        )
     values = aws.model_dump(by_alias=True)
     for key, expected in _REQUIRED:
         if values[key] is None:

@@ -168,7 +168,7 @@ def _semantic_problems(config: StackConfig, secret_keys: set[str]) -> list[str]:
             )
         )
     problems += _plugin_debugging_problems(config)
-    problems += aws_problems(config.aws, config.monitoring.enabled)
+    problems += aws_problems(config.aws)
     problems += scaling_problems(config)
     problems += ingress_tls_problems(config)
     if len(config.sandbox_namespace) > 63:
