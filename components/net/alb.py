@@ -34,6 +34,9 @@ __all__ = ["ALB", "ALB_CLASS", "alb_annotations", "alb_groups", "backend_annotat
 SSL_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"
 IDLE_TIMEOUT_SECONDS = 3600
 # Per backend: (health-check path, success codes, rule order within the group; lower first).
+# web: "/" is web/app/(commonLayout)/page.tsx @ 1.16.1, a client page whose layouts redirect
+# nothing on the server (sign-in happens in the browser), so it answers 200; 3xx is admitted too
+# so that a future server-side redirect does not take every web target out of service.
 HEALTH: dict[ServiceKey, tuple[str, str, int]] = {
     "api": ("/health", "200", 10),
     "api-websocket": ("/health", "200", 20),
