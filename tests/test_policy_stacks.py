@@ -107,6 +107,8 @@ AWS_MUTATIONS: list[tuple[str, str, Callable[[dict[str, Any]], None]]] = [
     ("aws-rds-deletion-protection", "aws-database-instance", lambda p: p.update(deletionProtection=False)),
     ("aws-rds-backup-retention", "aws-database-instance", lambda p: p.update(backupRetentionPeriod=1)),
     ("aws-rds-not-public", "aws-database-instance", lambda p: p.update(publiclyAccessible=True)),
+    ("aws-rds-final-snapshot", "aws-database-instance", lambda p: p.update(skipFinalSnapshot=True)),
+    ("aws-elasticache-snapshots", "aws-cache-group", lambda p: p.update(snapshotRetentionLimit=0)),
     ("aws-elasticache-encryption", "aws-cache-group", lambda p: p.update(transitEncryptionEnabled=False)),
     ("aws-elasticache-failover", "aws-cache-group", lambda p: p.update(automaticFailoverEnabled=False)),
     ("aws-elasticache-auth", "aws-cache-group", lambda p: p.pop("authToken")),
