@@ -83,7 +83,7 @@ def api_container(
     # `celery -A app.celery` included), whose storage extension mkdirs the OpenDAL fs root at
     # start: the root must be writable in every mode. Processes that serve files get the shared
     # claim; the others (migration, beat) only need the mkdir to succeed, so a scratch emptyDir.
-    # On S3 the storage root is only mkdir'ed, never written: every mode gets the scratch dir.
+    # On S3 nothing is written there (OpenDAL is not even loaded): every mode gets the scratch dir.
     shared = with_storage and ctx.stores.objects is None
     mounts = [mount("tmp", "/tmp"), mount(STORAGE_VOLUME if shared else SCRATCH_STORAGE_VOLUME, STORAGE_PATH)]
     return ContainerSpec(

@@ -57,8 +57,9 @@ def public_urls(config: StackConfig) -> dict[str, str]:
 
 def storage_env(objects: ObjectStoreEndpoint | None) -> dict[str, EnvValue]:
     """Where Dify keeps files: the shared volume through OpenDAL's fs scheme, or S3 with the pod's
-    IRSA role (api/configs/middleware/storage/amazon_s3_storage_config.py @ dify 1.16.1: with
-    S3_USE_AWS_MANAGED_IAM a bare boto3.Session() finds the web-identity token; no keys exist)."""
+    IRSA role. With S3_USE_AWS_MANAGED_IAM a bare boto3.Session() finds the web-identity token and
+    S3_ENDPOINT and the keys are ignored (api/extensions/storage/aws_s3_storage.py @ dify 1.16.1;
+    the names: api/configs/middleware/storage/amazon_s3_storage_config.py)."""
     if objects is None:
         return {"STORAGE_TYPE": "opendal", "OPENDAL_SCHEME": "fs", "OPENDAL_FS_ROOT": "storage"}
     return {
