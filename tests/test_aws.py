@@ -152,6 +152,7 @@ def test_auth_token_and_master_password_are_dify_s_own_secrets(prod: Recording) 
 def test_security_groups_admit_one_port_from_the_nodes_only(prod: Recording, group: str, port: int, what: str) -> None:
     (sg,) = [r for r in prod.registrations if r.name == group]
     assert sg.inputs["vpcId"] == "vpc-0a1b2c3d4e5f60718"
+    assert sg.inputs["description"] == f"{what}: {port}/tcp from the nodes of EKS cluster dify-prod only"
     assert "ingress" not in sg.inputs and "egress" not in sg.inputs
     rules = [r.inputs for r in prod.registrations if r.type.startswith("aws:vpc/") and r.parent == sg.urn]
     assert rules == [

@@ -16,6 +16,7 @@ class Placement:
     vpc_id: str
     subnet_ids: Sequence[str]
     node_security_group_id: str
+    cluster_name: str
 
 
 def node_only_security_group(
@@ -29,7 +30,7 @@ def node_only_security_group(
     group = aws.ec2.SecurityGroup(
         f"{name}-sg",
         vpc_id=placement.vpc_id,
-        description=f"{what}: {port}/tcp from the EKS nodes only",
+        description=f"{what}: {port}/tcp from the nodes of EKS cluster {placement.cluster_name} only",
         revoke_rules_on_delete=True,
         opts=pulumi.ResourceOptions(parent=parent),
     )

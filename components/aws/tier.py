@@ -45,11 +45,17 @@ class DataTier(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self)
         config = args.config
         settings = config.aws
-        if not (settings.enabled and settings.region and settings.vpc_id and settings.node_security_group_id):
+        region, vpc, nodes, cluster = (
+            settings.region,
+            settings.vpc_id,
+            settings.node_security_group_id,
+            settings.eks_cluster_name,
+        )
+        if not (settings.enabled and region and vpc and nodes and cluster):
             raise ValueError("DataTier needs a validated dify:aws with enabled: true")
         identifier = f"{PREFIX}-{config.environment}"
         creds = args.credentials
-        placement = Placement(settings.vpc_id, tuple(settings.private_subnet_ids), settings.node_security_group_id)
+        placement = Placement(vpc, tuple(settings.private_subnet_ids), nodes, cluster)
         self.database = Database(
             f"{name}-database",
             DatabaseArgs(identifier, settings.rds, placement, creds.values["db-password"]),
@@ -91,7 +97,7 @@ class DataTier(pulumi.ComponentResource):
             use_ssl=True,
         )
         self.objects = ObjectStoreEndpoint(
-            bucket=self.bucket.name, region=settings.region, service_account=self.identity.service_account
+            bucket=self.bucket.name, region=region, service_account=self.identity.service_account
         )
         # What Dify's pods wait for: the instances, the group and the identity they start with.
         self.ready: list[pulumi.Resource] = [self.database, self.cache, self.bucket, self.identity]
