@@ -66,7 +66,13 @@ class VpcCidrs:
     admits the VPC's ranges on the store's port only."""
 
 
-Peer = Pods | Dns | IngressController | Internet | Anyone | Nodes | OperatorPrometheus | VpcCidrs
+@dataclass(frozen=True)
+class KedaOperator:
+    """KEDA's operator (``autoscaling.keda``), in the namespace ``autoscaling.keda.operatorNamespace``:
+    it reads the Celery queue lengths from Redis."""
+
+
+Peer = Pods | Dns | IngressController | Internet | Anyone | Nodes | OperatorPrometheus | VpcCidrs | KedaOperator
 
 # Ports: a name of the target workload's container port, or (number, protocol) for peers that
 # are not our pods. An empty tuple means every port (a forward proxy dials any port).
@@ -234,6 +240,14 @@ def flows(config: StackConfig) -> list[Flow]:
         Flow(Pods("sandbox"), Pods("ssrf-proxy"), ("proxy",), "sandboxed code reaches out only through the proxy"),
         # Agent v2.
         Flow(Pods("agent-backend"), Pods("redis"), ("redis",), "its Redis db (DIFY_AGENT_REDIS_URL)"),
+        # ElastiCache (dify:aws) admits the nodes, where the operator runs; no policy of ours is needed.
+        Flow(
+            KedaOperator(),
+            Pods("redis"),
+            ("redis",),
+            "KEDA reads the Celery queue lengths (LLEN on the broker's database)",
+            when=lambda c: c.autoscaling.keda.enabled and not c.aws.enabled,
+        ),
         Flow(
             Pods("agent-backend"), Pods("local-sandbox"), ("http",), "shell sessions (DIFY_AGENT_SHELLCTL_ENTRYPOINT)"
         ),
@@ -293,6 +307,7 @@ def _describe(peer: Peer) -> str:
         Anyone: "anyone",
         Nodes: "node addresses",
         OperatorPrometheus: "operator's Prometheus",
+        KedaOperator: "KEDA operator",
         VpcCidrs: "VPC private CIDRs",
     }[type(peer)]
 

@@ -373,6 +373,7 @@ class Platform(pulumi.ComponentResource):
                     settings.dns_pod_labels,
                     settings.ingress_namespace,
                     config.monitoring.operator_namespace,
+                    config.autoscaling.keda.operator_namespace,
                 ),
                 allow_private_ips=config.ssrf_proxy.allow_private_ips,
                 vpc_cidrs=config.aws.vpc_cidrs,

@@ -20,6 +20,7 @@ from components.flows import (
     Dns,
     IngressController,
     Internet,
+    KedaOperator,
     Nodes,
     OperatorPrometheus,
     Peer,
@@ -35,6 +36,7 @@ from synth.netpol import DEFAULT_PROBE_PORTS, Cluster, External, Flow, Pod
 COMPONENT = "app.kubernetes.io/component"
 DNS_POD = "cluster-dns"
 INGRESS_POD = "ingress-controller"
+KEDA_POD = "keda-operator"
 OPERATOR_PROMETHEUS_POD = "operator-prometheus"
 # A public address, the cloud metadata service, and a LAN address (a model server, say).
 EXTERNALS = (
@@ -79,6 +81,10 @@ def _environment(config: StackConfig) -> tuple[dict[str, dict[str, str]], list[P
         operator = config.monitoring.operator_namespace
         namespaces[operator] = {}
         pods.append(Pod(OPERATOR_PROMETHEUS_POD, operator, {"app.kubernetes.io/name": "prometheus"}, {}))
+    if config.autoscaling.keda.enabled:
+        keda = config.autoscaling.keda.operator_namespace
+        namespaces[keda] = {}
+        pods.append(Pod(KEDA_POD, keda, {"app": "keda-operator"}, {}))
     return namespaces, pods
 
 
@@ -98,7 +104,7 @@ def _covered(ip: str, cidrs: Sequence[str]) -> bool:
 def expected_matrix(objects: Sequence[Mapping[str, Any]], config: StackConfig) -> set[Flow]:
     """The flow table as matrix rows, over the workloads this stack renders."""
     evaluated = cluster(objects, config)
-    outside = (DNS_POD, INGRESS_POD, OPERATOR_PROMETHEUS_POD)
+    outside = (DNS_POD, INGRESS_POD, OPERATOR_PROMETHEUS_POD, KEDA_POD)
     ours = {pod.labels.get(COMPONENT): pod for pod in evaluated.pods if pod.workload not in outside}
     dns, ingress = evaluated.pod(DNS_POD), evaluated.pod(INGRESS_POD)
     outside_addresses = externals(config)
@@ -120,9 +126,11 @@ def expected_matrix(objects: Sequence[Mapping[str, Any]], config: StackConfig) -
             return [e for e in outside_addresses if _covered(e.ip, config.aws.vpc_cidrs)]
         if isinstance(peer, OperatorPrometheus):
             return [evaluated.pod(OPERATOR_PROMETHEUS_POD)]
+        if isinstance(peer, KedaOperator):
+            return [evaluated.pod(KEDA_POD)]
         if isinstance(peer, Anyone):
             # Our own pods reach the edge only where their egress says so (nowhere, today).
-            others = [p for p in evaluated.pods if p.workload == OPERATOR_PROMETHEUS_POD]
+            others = [p for p in evaluated.pods if p.workload in (OPERATOR_PROMETHEUS_POD, KEDA_POD)]
             return [*outside_addresses, dns, ingress, *others] if as_source else []
         raise TypeError(peer)
 

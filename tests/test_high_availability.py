@@ -191,6 +191,38 @@ def test_keda_scales_the_worker_on_every_queue_through_one_secret() -> None:
     assert _violations(synth_with("prod", **KEDA)) == set()
 
 
+def test_keda_reaches_the_in_cluster_redis_from_its_own_namespace_only() -> None:
+    objs = objects(
+        synth_with("dev", autoscaling={"keda": {"enabled": True, "maxReplicas": 3}}, app={"sqlalchemyPoolSize": 5})
+    )
+    address = find(objs, "ScaledObject", "dify-worker")["spec"]["triggers"][0]["metadata"]["address"]
+    # Qualified: KEDA resolves names from its own namespace.
+    assert address == "dify-redis.dify.svc:6379"
+    keda = [
+        r
+        for r in find_redis_policy(objs)["spec"]["ingress"]
+        if {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "keda"}}} in r["from"]
+    ]
+    assert keda == [
+        {
+            "from": [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "keda"}}}],
+            "ports": [{"port": "redis", "protocol": "TCP"}],
+        }
+    ]
+    # The in-cluster Redis speaks plain TCP, and the scaler is told so by the same Secret.
+    assert find(objs, "Secret", "dify-worker-keda")["stringData"]["tls"] == "disable"
+    # Without KEDA no such rule: the flow exists only while the ScaledObject does.
+    assert not any("keda" in str(r) for r in find_redis_policy(objects(synth_with("dev")))["spec"]["ingress"])
+
+
+def find_redis_policy(objs: list[dict[str, Any]]) -> dict[str, Any]:
+    return next(
+        p
+        for p in kinds(objs, "NetworkPolicy")
+        if p["spec"]["podSelector"].get("matchLabels", {}).get("app.kubernetes.io/component") == "redis"
+    )
+
+
 def test_keda_check_catches_what_keda_would_reject() -> None:
     objs = copy.deepcopy(objects(synth_with("prod", **KEDA)))
     scaled = find(objs, "ScaledObject", "dify-worker")

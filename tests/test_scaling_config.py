@@ -52,26 +52,22 @@ CASES: list[tuple[str, dict[str, str], str]] = [
      "dify:autoscaling.workerBeat: unknown key (expected one of: api, web, worker, sandbox, keda)"),
     ("hpa-enabled-word", scaling(api={"enabled": "yes"}),
      'dify:autoscaling.api.enabled: "yes" is not allowed (expected true or false)'),
-    ("keda-and-worker-hpa",
-     {**scaling(worker={"enabled": True}, keda={"enabled": True}), "dify:networkPolicy": obj({"enabled": False})},
+    ("keda-and-worker-hpa", scaling(worker={"enabled": True}, keda={"enabled": True}),
      "dify:autoscaling.worker.enabled: true is not allowed "
      "(expected false when autoscaling.keda.enabled is true: KEDA scales the worker on queue depth)"),
-    ("keda-in-cluster-redis", scaling(keda={"enabled": True}),
-     "dify:autoscaling.keda.enabled: true is not allowed (expected false unless aws.enabled (ElastiCache) or "
-     "networkPolicy.enabled is false: no flow admits KEDA's operator to the in-cluster Redis)"),
+    ("keda-operator-namespace", scaling(keda={"operatorNamespace": "KEDA"}),
+     'dify:autoscaling.keda.operatorNamespace: "KEDA" is not allowed '
+     "(expected a DNS-1123 label: lower-case letters, digits and '-', at most 63 characters)"),
     ("keda-unknown-queue", scaling(keda={"queues": ["dataset", "celery"]}),
      f'dify:autoscaling.keda.queues[1]: "celery" is not allowed (expected {QUEUE})'),
     ("keda-no-queue", scaling(keda={"queues": []}),
      "dify:autoscaling.keda.queues: [] is not allowed (expected at least one Celery queue)"),
     ("keda-queue-twice", scaling(keda={"queues": ["mail", "mail"]}),
      'dify:autoscaling.keda.queues: ["mail", "mail"] is not allowed (expected each queue once)'),
-    ("keda-min-above-max",
-     {**scaling(keda={"enabled": True, "minReplicas": 4, "maxReplicas": 3}),
-      "dify:networkPolicy": obj({"enabled": False})},
+    ("keda-min-above-max", scaling(keda={"enabled": True, "minReplicas": 4, "maxReplicas": 3}),
      "dify:autoscaling.keda.minReplicas: 4 is not allowed (expected at most maxReplicas 3)"),
     ("keda-min-below-replicas",
-     {**scaling(keda={"enabled": True, "minReplicas": 1}), "dify:networkPolicy": obj({"enabled": False}),
-      "dify:replicas": obj({"worker": 2})},
+     {**scaling(keda={"enabled": True, "minReplicas": 1}), "dify:replicas": obj({"worker": 2})},
      f"dify:autoscaling.keda.minReplicas: 1 is not allowed (expected at least replicas.worker 2: {FLOOR})"),
     ("keda-list-length-zero", scaling(keda={"listLength": 0}),
      "dify:autoscaling.keda.listLength: 0 is not allowed (expected an integer ≥ 1)"),
@@ -197,7 +193,6 @@ def test_budget_counts_hpa_maxima_gunicorn_workers_and_keda_not_replicas() -> No
     raw = {
         **BASELINE,
         "dify:app": obj({"sqlalchemyPoolSize": 1, "serverWorkerAmount": 2}),
-        "dify:networkPolicy": obj({"enabled": False}),
         "dify:autoscaling": obj(
             {"api": {"enabled": True, "minReplicas": 2, "maxReplicas": 3}, "keda": {"enabled": True, "maxReplicas": 4}}
         ),

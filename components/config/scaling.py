@@ -13,7 +13,7 @@ from pydantic import AfterValidator, Field
 
 from components.config.base import ConfigModel
 from components.config.errors import problem
-from components.config.types import Count, Flag, StrictStr
+from components.config.types import Count, DnsLabel, Flag, StrictStr
 from components.images.capacity import CELERY_QUEUES
 
 if TYPE_CHECKING:
@@ -78,6 +78,9 @@ class KedaScaling(ConfigModel):
     min_replicas: Count = Field(default=2, ge=1, le=100, description="Fewest worker pods.")
     max_replicas: Count = Field(default=10, ge=1, le=100, description="Most worker pods.")
     polling_interval_seconds: Count = Field(default=15, ge=5, le=3600, description="How often KEDA reads the lists.")
+    operator_namespace: DnsLabel = Field(
+        default="keda", description="Namespace of KEDA's operator, admitted to the in-cluster Redis."
+    )
     scale_down_stabilization_seconds: Count = Field(
         default=300, ge=0, le=3600, description="How long the backlog must stay low before pods are removed."
     )
@@ -129,17 +132,6 @@ def scaling_problems(config: StackConfig) -> list[str]:
         problems += _bounds(where, settings.min_replicas, settings.max_replicas)
         problems += _floor(where, service, settings.min_replicas, getattr(config.replicas, service))
     keda = autoscaling.keda
-    if keda.enabled and not config.aws.enabled and config.network_policy.enabled:
-        # KEDA's operator runs in its own namespace, and the in-cluster Redis admits only the
-        # flows of components/flows.py; ElastiCache admits the nodes, where the operator runs.
-        problems.append(
-            problem(
-                ["autoscaling", "keda", "enabled"],
-                True,
-                "false unless aws.enabled (ElastiCache) or networkPolicy.enabled is false: "
-                "no flow admits KEDA's operator to the in-cluster Redis",
-            )
-        )
     if keda.enabled:
         if autoscaling.worker.enabled:
             problems.append(

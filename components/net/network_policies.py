@@ -27,6 +27,7 @@ from components.flows import (
     Flow,
     IngressController,
     Internet,
+    KedaOperator,
     Nodes,
     OperatorPrometheus,
     Peer,
@@ -54,6 +55,8 @@ class Selectors:
     ingress_namespace: str
     # The operator's Prometheus (monitoring.mode operator), when one scrapes us.
     operator_namespace: str = "monitoring"
+    # KEDA's operator (autoscaling.keda), when it reads the in-cluster Redis.
+    keda_namespace: str = "keda"
 
 
 @dataclass
@@ -132,6 +135,14 @@ def _peers(peer: Peer, args: NetworkPoliciesArgs) -> list[networking.NetworkPoli
                     match_labels={NAMESPACE_LABEL: args.selectors.operator_namespace}
                 ),
                 pod_selector=meta.LabelSelectorArgs(match_labels={"app.kubernetes.io/name": "prometheus"}),
+            )
+        ]
+    if isinstance(peer, KedaOperator):
+        # The whole namespace: KEDA's charts label the operator pod differently across releases,
+        # and the namespace holds KEDA alone.
+        return [
+            networking.NetworkPolicyPeerArgs(
+                namespace_selector=meta.LabelSelectorArgs(match_labels={NAMESPACE_LABEL: args.selectors.keda_namespace})
             )
         ]
     if isinstance(peer, VpcCidrs):
