@@ -356,3 +356,15 @@ def test_policies_count_an_autoscaled_deployment_by_its_minimum(prod: Recording)
     assert _violations(no_pdb) == {
         ("k8s-stack-pdb", "Deployment dify-prod/dify-api: 2 replicas and no PodDisruptionBudget")
     }
+
+
+def test_a_null_metric_is_left_out_and_a_minimum_of_one_gets_no_pdb() -> None:
+    scaled = {"enabled": True, "minReplicas": 1, "maxReplicas": 2, "memoryUtilization": None}
+    objs = objects(synth_with("dev", autoscaling={"web": scaled}))
+    hpa = find(objs, "HorizontalPodAutoscaler", "dify-web")
+    assert hpa["spec"]["metrics"] == [
+        {"type": "Resource", "resource": {"name": "cpu", "target": {"type": "Utilization", "averageUtilization": 70}}}
+    ]
+    web = find(objs, "Deployment", "dify-web")
+    assert "replicas" not in web["spec"] and "topologySpreadConstraints" not in pod_spec(web)
+    assert kinds(objs, "PodDisruptionBudget") == []
