@@ -228,3 +228,16 @@ def test_budget_waits_for_other_problems() -> None:
         'dify:namespace: "' + "x" * 60 + '" is not allowed (expected at most 55 characters (it also names '
         "<namespace>-sandbox))"
     ]
+
+
+def test_budget_counts_the_postgres_exporter_with_monitoring() -> None:
+    raw = {**BASELINE, "dify:monitoring": obj({"enabled": True})}
+    # 191 + postgres_exporter's two single-connection handles = 193 ≤ 197
+    assert connection_budget(parse_config(raw, set())).total == 193
+    with pytest.raises(ConfigError) as raised:
+        parse_config({**raw, "dify:replicas": obj({"api": 3})}, set())
+    assert raised.value.problems == [
+        "dify:app.sqlalchemyPoolSize: 30 is not allowed (expected a pool the database can serve at every "
+        "autoscaler maximum: (api 3×1 + apiWebsocket 1 + worker 1 + workerBeat 1) × 40 + migration 1 "
+        "+ pluginDaemon 1×30 + postgresExporter 2 = 273 > 197 (max_connections 200 − 3 reserved))"
+    ]

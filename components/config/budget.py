@@ -4,7 +4,8 @@ maxima, against the server's max_connections.
 Per process the api image holds one SQLAlchemy engine of ``sqlalchemyPoolSize`` +
 ``SQLALCHEMY_MAX_OVERFLOW`` (10) connections: each gunicorn worker of every api pod, each
 api_websocket pod (one worker), each worker pod (one gevent process), the one beat. The migration
-Job uses one connection, and each plugin daemon pod at most ``DB_MAX_OPEN_CONNS`` (30).
+Job uses one connection, each plugin daemon pod at most ``DB_MAX_OPEN_CONNS`` (30), and with
+``dify:monitoring`` the postgres exporter two.
 components/images/capacity.py traces each number. A config that can open more than the server
 admits (less the superuser-reserved slots) fails on its first busy hour, so it is rejected here.
 """
@@ -18,6 +19,7 @@ from components.config.errors import problem
 from components.images.capacity import (
     MIGRATION_CONNECTIONS,
     PLUGIN_DAEMON_MAX_OPEN_CONNS,
+    POSTGRES_EXPORTER_CONNECTIONS,
     RESERVED_CONNECTIONS,
     SQLALCHEMY_MAX_OVERFLOW,
     WORKER_PROCESSES_PER_POD,
@@ -40,6 +42,8 @@ class Budget:
     per_process: int
     plugin_daemon_pods: int
     max_connections: int
+    # dify:monitoring's postgres_exporter, when it runs.
+    exporter_connections: int = 0
 
     @property
     def processes(self) -> int:
@@ -51,6 +55,7 @@ class Budget:
             self.processes * self.per_process
             + MIGRATION_CONNECTIONS
             + self.plugin_daemon_pods * PLUGIN_DAEMON_MAX_OPEN_CONNS
+            + self.exporter_connections
         )
 
     @property
@@ -61,7 +66,8 @@ class Budget:
         return (
             f"(api {self.api_pods}×{self.gunicorn_workers} + apiWebsocket {self.websocket_pods} "
             f"+ worker {self.worker_pods} + workerBeat 1) × {self.per_process} + migration {MIGRATION_CONNECTIONS} "
-            f"+ pluginDaemon {self.plugin_daemon_pods}×{PLUGIN_DAEMON_MAX_OPEN_CONNS} = {self.total} "
+            f"+ pluginDaemon {self.plugin_daemon_pods}×{PLUGIN_DAEMON_MAX_OPEN_CONNS}"
+            f"{f' + postgresExporter {self.exporter_connections}' if self.exporter_connections else ''} = {self.total} "
             f"> {self.available} (max_connections {self.max_connections} − {RESERVED_CONNECTIONS} reserved)"
         )
 
@@ -82,6 +88,7 @@ def connection_budget(config: StackConfig) -> Budget:
         per_process=config.app.sqlalchemy_pool_size + SQLALCHEMY_MAX_OVERFLOW,
         plugin_daemon_pods=replicas.plugin_daemon,
         max_connections=database_max_connections(config),
+        exporter_connections=POSTGRES_EXPORTER_CONNECTIONS if config.monitoring.enabled else 0,
     )
 
 

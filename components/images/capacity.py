@@ -38,6 +38,12 @@ PLUGIN_DAEMON_POOL_FACT = Fact(
     _DAEMON + "internal/types/app/config.go:164 (DB_MAX_OPEN_CONNS default 30), internal/db/pg/pg.go:83-84"
 )
 
+# postgres_exporter (dify:monitoring) opens two database/sql handles, each SetMaxOpenConns(1).
+POSTGRES_EXPORTER_CONNECTIONS = 2
+POSTGRES_EXPORTER_FACT = Fact(
+    "postgres_exporter@v0.20.1 collector/instance.go:58-59, exporter/server.go:79-80 (SetMaxOpenConns(1) each)"
+)
+
 # What a non-superuser can never use: Postgres keeps superuser_reserved_connections (default 3)
 # for the DBA's emergency sessions, so the application's budget ends 3 below max_connections.
 RESERVED_CONNECTIONS = 3
