@@ -295,6 +295,17 @@ def test_alb_mode_one_object_per_backend_on_one_alb() -> None:
         }
 
 
+def test_alb_carries_the_waf_acl_on_every_object() -> None:
+    waf = "arn:aws:wafv2:eu-west-1:123456789012:regional/webacl/dify/0a1b2c3d-4e5f-6071-8293-a4b5c6d7e8f9"
+    tls = {"mode": "alb", "certificateArn": ARN, "wafAclArn": waf}
+    objs = objects(synth_with("prod", ingress={"enabled": True, "tls": tls}))
+    acls = {
+        i["metadata"]["name"]: i["metadata"]["annotations"]["alb.ingress.kubernetes.io/wafv2-acl-arn"]
+        for i in kinds(objs, "Ingress")
+    }
+    assert acls == dict.fromkeys(ALB_OBJECTS, waf)
+
+
 def test_alb_ingresses_pass_the_pack() -> None:
     # k8s-ingress-tls: the TLS block names the host even though ACM holds the certificate.
     assert _violations(synth_with("prod", **ALB_INGRESS)) == set()

@@ -14,6 +14,7 @@ from synth.harness import stack_config
 
 BASELINE: dict[str, str] = {"dify:environment": "dev", "dify:host": "localhost:8080", "dify:scheme": "http"}
 ARN = "arn:aws:acm:eu-west-1:123456789012:certificate/0a1b2c3d-4e5f-6071-8293-a4b5c6d7e8f9"
+WAF = "arn:aws:wafv2:eu-west-1:123456789012:regional/webacl/dify/0a1b2c3d-4e5f-6071-8293-a4b5c6d7e8f9"
 QUEUE = "a Celery queue the worker consumes (api/docker/entrypoint.sh), e.g. dataset"
 FLOOR = "the autoscaler replaces that count and must not lower it"
 # A small pool keeps the cases that scale out inside the in-cluster budget (197 connections).
@@ -91,6 +92,11 @@ CASES: list[tuple[str, dict[str, str], str]] = [
      "(expected an ACM certificate ARN such as arn:aws:acm:eu-west-1:123456789012:certificate/<uuid>)"),
     ("alb-without-aws", tls(tls={"mode": "alb", "certificateArn": ARN}),
      'dify:ingress.tls.mode: "alb" is not allowed (expected cert-manager or secret unless aws.enabled is true)'),
+    ("waf-arn-of-a-global-acl", tls(tlsSecretName="dify-tls", tls={"wafAclArn": WAF.replace("regional", "global")}),
+     'dify:ingress.tls.wafAclArn: "' + WAF.replace("regional", "global")[:76] + '... is not allowed (expected a '
+     "regional WAFv2 web ACL ARN such as arn:aws:wafv2:eu-west-1:123456789012:regional/webacl/<name>/<uuid>)"),
+    ("waf-without-alb", tls(tlsSecretName="dify-tls", tls={"wafAclArn": WAF}),
+     f'dify:ingress.tls.wafAclArn: "{WAF[:76]}... is not allowed (expected unset unless mode is alb)'),
     ("arn-without-alb", tls(tlsSecretName="dify-tls", tls={"certificateArn": ARN}),
      f'dify:ingress.tls.certificateArn: "{ARN[:76]}... is not allowed (expected unset unless mode is alb)'),
 ]

@@ -23,6 +23,9 @@ if TYPE_CHECKING:
     from components.config.models import StackConfig
 
 _ACM_ARN = re.compile(r"^arn:aws(-cn|-us-gov)?:acm:[a-z]{2}(-gov)?-[a-z]+-[0-9]:[0-9]{12}:certificate/[0-9a-f-]{36}$")
+_WAF_ACL_ARN = re.compile(
+    r"^arn:aws(-cn|-us-gov)?:wafv2:[a-z]{2}(-gov)?-[a-z]+-[0-9]:[0-9]{12}:regional/webacl/[A-Za-z0-9_-]{1,128}/[0-9a-f-]{36}$"
+)
 _ISSUER = re.compile(r"^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$")
 ALB_CLASS = "alb"
 
@@ -35,6 +38,15 @@ def _acm_arn(value: str) -> str:
     return value
 
 
+def _waf_acl_arn(value: str) -> str:
+    if not _WAF_ACL_ARN.fullmatch(value):
+        raise ValueError(
+            "expected a regional WAFv2 web ACL ARN such as "
+            "arn:aws:wafv2:eu-west-1:123456789012:regional/webacl/<name>/<uuid>"
+        )
+    return value
+
+
 def _issuer(value: str) -> str:
     if not _ISSUER.fullmatch(value):
         raise ValueError("expected a ClusterIssuer name such as letsencrypt-prod")
@@ -43,6 +55,7 @@ def _issuer(value: str) -> str:
 
 AcmArn = Annotated[StrictStr, AfterValidator(_acm_arn)]
 IssuerName = Annotated[StrictStr, AfterValidator(_issuer)]
+WafAclArn = Annotated[StrictStr, AfterValidator(_waf_acl_arn)]
 
 
 class IngressTls(ConfigModel):
@@ -55,6 +68,11 @@ class IngressTls(ConfigModel):
         default=None, description="cert-manager ClusterIssuer (cert-manager.io/cluster-issuer), with mode cert-manager."
     )
     certificate_arn: AcmArn | None = Field(default=None, description="ACM certificate ARN, with mode alb.")
+    waf_acl_arn: WafAclArn | None = Field(
+        default=None,
+        description="AWS WAF web ACL on the ALB (with mode alb): where rate limits and allow-lists go, "
+        "since the router's and ingress-nginx's do not apply.",
+    )
 
 
 WHERE = ["ingress", "tls"]
@@ -73,6 +91,8 @@ def ingress_tls_problems(config: StackConfig) -> list[str]:
         problems.append(problem([*WHERE, "clusterIssuer"], tls.cluster_issuer, "unset unless mode is cert-manager"))
     if tls.mode != "alb" and tls.certificate_arn is not None:
         problems.append(problem([*WHERE, "certificateArn"], tls.certificate_arn, "unset unless mode is alb"))
+    if tls.mode != "alb" and tls.waf_acl_arn is not None:
+        problems.append(problem([*WHERE, "wafAclArn"], tls.waf_acl_arn, "unset unless mode is alb"))
     if tls.mode == "cert-manager":
         problems += _cert_manager_problems(config)
     if tls.mode == "alb":

@@ -13,7 +13,8 @@ An ALB terminates TLS with the ACM certificate and sends traffic straight to the
   for minutes is not cut at the ALB's default 60 s; an ALB neither buffers responses nor limits
   the body size, so nothing else is needed for streaming and 100m uploads;
 - no rate limits, allow-list or security headers: those are ingress-nginx annotations (the
-  router does not see this traffic either). AWS WAF is the place for them (README).
+  router does not see this traffic either). AWS WAF is the place for them: ``ingress.tls.wafAclArn``
+  associates a web ACL with the ALB (README).
 
 Socket.IO needs no stickiness: Dify's collaboration client connects with the websocket
 transport only (web/app/components/workflow/collaboration/core/websocket-manager.ts:49 @ 1.16.1).
@@ -45,9 +46,11 @@ HEALTH: dict[ServiceKey, tuple[str, str, int]] = {
 }
 
 
-def alb_annotations(group: str, certificate_arn: str) -> dict[str, str]:
+def alb_annotations(group: str, certificate_arn: str, waf_acl_arn: str | None = None) -> dict[str, str]:
     """What every object of the group carries: the ALB's own settings."""
+    waf = {f"{ALB}/wafv2-acl-arn": waf_acl_arn} if waf_acl_arn else {}
     return {
+        **waf,
         f"{ALB}/group.name": group,
         f"{ALB}/scheme": "internet-facing",
         f"{ALB}/target-type": "ip",

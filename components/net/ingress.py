@@ -160,10 +160,14 @@ CLUSTER_ISSUER = "cert-manager.io/cluster-issuer"
 
 
 def alb_objects(
-    collaboration: bool, group: str, certificate_arn: str, user: Mapping[str, str] | None = None
+    collaboration: bool,
+    group: str,
+    certificate_arn: str,
+    user: Mapping[str, str] | None = None,
+    waf_acl_arn: str | None = None,
 ) -> list[IngressObject]:
     """One object per backend for the AWS Load Balancer Controller (components/net/alb.py)."""
-    shared = alb_annotations(group, certificate_arn)
+    shared = alb_annotations(group, certificate_arn, waf_acl_arn)
     objects = [
         IngressObject(
             object_name(service),
@@ -186,7 +190,7 @@ def ingress_objects(
     """The Ingress objects, ``dify`` first, each with its paths (routing-table order) and annotations."""
     tls = tls or IngressTls()
     if tls.mode == "alb" and tls.certificate_arn:
-        return alb_objects(collaboration, alb_group, tls.certificate_arn, user)
+        return alb_objects(collaboration, alb_group, tls.certificate_arn, user, tls.waf_acl_arn)
     edge = edge or EdgeSettings()
     public = PublicUrl.parse(public_url)
     groups: dict[_Group, list[IngressPath]] = {}
