@@ -115,10 +115,6 @@ class AutoscalingSettings(ConfigModel):
         return self.hpa(service) is not None or (service == "worker" and self.keda.enabled)
 
 
-def _replica_key(service: ScaledService) -> str:
-    return service  # the four scaled services have one-word keys under dify:replicas
-
-
 def scaling_problems(config: StackConfig) -> list[str]:
     autoscaling = config.autoscaling
     problems: list[str] = []
@@ -153,14 +149,14 @@ def _bounds(where: list[str], minimum: int, maximum: int) -> list[str]:
 
 
 def _floor(where: list[str], service: ScaledService, minimum: int, replicas: int) -> list[str]:
-    # The autoscaler replaces replicas.<service>; it must not quietly lower that floor.
+    # The autoscaler replaces replicas.<service> (the four have one-word keys there); it must not
+    # quietly lower that floor.
     if minimum < replicas:
-        key = _replica_key(service)
         return [
             problem(
                 [*where, "minReplicas"],
                 minimum,
-                f"at least replicas.{key} {replicas}: the autoscaler replaces that count and must not lower it",
+                f"at least replicas.{service} {replicas}: the autoscaler replaces that count and must not lower it",
             )
         ]
     return []
