@@ -59,7 +59,20 @@ class OperatorPrometheus:
     namespace ``monitoring.operatorNamespace``."""
 
 
-Peer = Pods | Dns | IngressController | Internet | Anyone | Nodes | OperatorPrometheus
+@dataclass(frozen=True)
+class VpcCidrs:
+    """The VPC's private CIDRs (``dify:aws.vpcCidrs``), where RDS and ElastiCache have their
+    addresses: their endpoints are DNS names whose addresses change on failover, so the policy
+    admits the VPC's ranges on the store's port only."""
+
+
+@dataclass(frozen=True)
+class KedaOperator:
+    """KEDA's operator (``autoscaling.keda``), in the namespace ``autoscaling.keda.operatorNamespace``:
+    it reads the Celery queue lengths from Redis."""
+
+
+Peer = Pods | Dns | IngressController | Internet | Anyone | Nodes | OperatorPrometheus | VpcCidrs | KedaOperator
 
 # Ports: a name of the target workload's container port, or (number, protocol) for peers that
 # are not our pods. An empty tuple means every port (a forward proxy dials any port).
@@ -136,6 +149,34 @@ def _monitoring(config: StackConfig) -> list[Flow]:
     return table
 
 
+def _managed(config: StackConfig) -> list[Flow]:
+    """The managed data tier (dify:aws): RDS and ElastiCache inside the VPC, S3 and STS (IRSA's
+    token exchange) on public HTTPS endpoints. Every api-image process builds its S3 client at
+    start, beat and the migration Job included (components/app/api_family.py storage_identity)."""
+    if not config.aws.enabled:
+        return []
+    rds: tuple[Port, ...] = ((config.aws.rds.port, "TCP"),)
+    redis: tuple[Port, ...] = ((config.aws.elasticache.port, "TCP"),)
+    table = [
+        *[Flow(Pods(source), VpcCidrs(), rds, "RDS PostgreSQL over TLS (DB_HOST)") for source in API_FAMILY],
+        *[Flow(Pods(source), VpcCidrs(), redis, "ElastiCache Redis over TLS (REDIS_HOST)") for source in API_FAMILY],
+        *[
+            Flow(Pods(source), Internet(), HTTPS, "S3 (the bucket) and STS (IRSA web identity)")
+            for source in API_FAMILY
+            if source not in ("api", "worker")  # their HTTPS to the internet is in the table already
+        ],
+        Flow(Pods("plugin-daemon"), VpcCidrs(), rds, "RDS: its own database dify_plugin, over TLS"),
+        Flow(Pods("plugin-daemon"), VpcCidrs(), redis, "ElastiCache: plugin state and sessions, over TLS"),
+        Flow(Pods("agent-backend"), VpcCidrs(), redis, "ElastiCache: its Redis db (DIFY_AGENT_REDIS_URL, rediss)"),
+    ]
+    if config.monitoring.enabled:
+        table += [
+            Flow(Pods("postgres-exporter"), VpcCidrs(), rds, "RDS: pg_stat_activity and pg_settings, over TLS"),
+            Flow(Pods("redis-exporter"), VpcCidrs(), redis, "ElastiCache: INFO and the Celery queue lengths, over TLS"),
+        ]
+    return table
+
+
 def flows(config: StackConfig) -> list[Flow]:
     """The flows of one stack, conditions applied; endpoints of disabled features included
     (the generator drops flows whose workloads are not deployed)."""
@@ -146,7 +187,13 @@ def flows(config: StackConfig) -> list[Flow]:
             for target in ("api", "api-websocket", "web", "plugin-daemon")
         ],
         *[
-            Flow(IngressController(), Pods(target), ("http",), f"Ingress backend {target}: the routing table")
+            # An ALB (ingress.tls.mode alb, target-type ip) dials the pods from its VPC addresses.
+            Flow(
+                VpcCidrs() if config.ingress.tls.mode == "alb" else IngressController(),
+                Pods(target),
+                ("http",),
+                f"Ingress backend {target}: the routing table",
+            )
             for target in ("api", "api-websocket", "web", "plugin-daemon")
         ],
         Flow(
@@ -193,6 +240,14 @@ def flows(config: StackConfig) -> list[Flow]:
         Flow(Pods("sandbox"), Pods("ssrf-proxy"), ("proxy",), "sandboxed code reaches out only through the proxy"),
         # Agent v2.
         Flow(Pods("agent-backend"), Pods("redis"), ("redis",), "its Redis db (DIFY_AGENT_REDIS_URL)"),
+        # ElastiCache (dify:aws) admits the nodes, where the operator runs; no policy of ours is needed.
+        Flow(
+            KedaOperator(),
+            Pods("redis"),
+            ("redis",),
+            "KEDA reads the Celery queue lengths (LLEN on the broker's database)",
+            when=lambda c: c.autoscaling.keda.enabled and not c.aws.enabled,
+        ),
         Flow(
             Pods("agent-backend"), Pods("local-sandbox"), ("http",), "shell sessions (DIFY_AGENT_SHELLCTL_ENTRYPOINT)"
         ),
@@ -210,7 +265,7 @@ def flows(config: StackConfig) -> list[Flow]:
         Flow(Pods("agent-ssrf-proxy"), Pods("api"), ("http",), "sandboxed agents fetch /files/ from the api"),
         Flow(Pods("agent-ssrf-proxy"), Pods("agent-backend"), ("http",), "sandboxed agents call /agent-stub/"),
     ]
-    table += _monitoring(config)
+    table += _monitoring(config) + _managed(config)
     return [flow for flow in table if flow.when is None or flow.when(config)]
 
 
@@ -218,8 +273,10 @@ def deployed_services(config: StackConfig) -> frozenset[ServiceKey]:
     """The workloads a stack runs (the feature toggles decide; tests hold the platform to it)."""
     keys: set[ServiceKey] = {
         "api", "worker", "worker-beat", "migration", "web", "sandbox", "plugin-daemon", "ssrf-proxy", "router",
-        "postgres", "redis", "weaviate",
+        "weaviate",
     }  # fmt: skip
+    if not config.aws.enabled:
+        keys |= {"postgres", "redis"}
     if config.features.collaboration:
         keys.add("api-websocket")
     if config.features.agent_v2:
@@ -250,6 +307,8 @@ def _describe(peer: Peer) -> str:
         Anyone: "anyone",
         Nodes: "node addresses",
         OperatorPrometheus: "operator's Prometheus",
+        KedaOperator: "KEDA operator",
+        VpcCidrs: "VPC private CIDRs",
     }[type(peer)]
 
 
@@ -275,12 +334,19 @@ if __name__ == "__main__":
     import sys
     from pathlib import Path
 
+    from components.config.aws import AwsSettings
     from components.config.models import MonitoringSettings
 
     readme = Path(__file__).resolve().parent.parent / "README.md"
-    # Every feature on, monitoring (bundled) included.
+    # Every feature on, monitoring (bundled) and the managed data tier's flows included (a stack
+    # has one or the other data tier; the table lists both, each row saying which store it reaches).
     table = markdown_table(
-        StackConfig(environment="dev", host="localhost:8080", monitoring=MonitoringSettings(enabled=True))
+        StackConfig(
+            environment="dev",
+            host="localhost:8080",
+            monitoring=MonitoringSettings(enabled=True),
+            aws=AwsSettings(enabled=True, vpc_cidrs=["10.0.0.0/16"]),
+        )
     )
     text = readme.read_text()
     updated = re.sub(

@@ -181,6 +181,15 @@ def container(spec: ContainerSpec) -> core.ContainerArgs:
     )
 
 
+class WorkloadIdentity(str):
+    """A ServiceAccount a pod runs as for its cloud identity only (IRSA: the account's
+    ``eks.amazonaws.com/role-arn`` annotation), never to call the Kubernetes API: ``pod_spec``
+    names it but mounts no API token. The EKS pod identity webhook projects its own token, with
+    the sts.amazonaws.com audience, whatever automountServiceAccountToken says."""
+
+    __slots__ = ()
+
+
 def pod_spec(
     containers: Sequence[ContainerSpec],
     security: SecurityProfile,
@@ -194,14 +203,15 @@ def pod_spec(
     service_account: str | None = None,
 ) -> core.PodSpecArgs:
     """``service_account``: only pods that call the Kubernetes API (monitoring's discovery and
-    kube-state-metrics) name one, and only they get its token mounted."""
+    kube-state-metrics) get its token mounted; a ``WorkloadIdentity`` is named without one."""
     return core.PodSpecArgs(
         containers=[container(c) for c in containers],
         init_containers=[container(c) for c in init_containers] or None,
         volumes=list(volumes) or None,
         enable_service_links=False,
         service_account_name=service_account,
-        automount_service_account_token=service_account is not None,
+        automount_service_account_token=service_account is not None
+        and not isinstance(service_account, WorkloadIdentity),
         affinity=affinity,
         topology_spread_constraints=list(topology_spread) if topology_spread else None,
         restart_policy=restart_policy,

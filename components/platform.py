@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pulumi
+from pulumi_kubernetes.apps.v1 import Deployment
 
 from components.app.agent_backend import AgentBackend
 from components.app.api import Api
@@ -29,10 +30,12 @@ from components.app.storage import SharedStorage, SharedStorageArgs
 from components.app.web import Web
 from components.app.worker import Worker
 from components.app.worker_beat import WorkerBeat
+from components.aws.tier import DataTier, DataTierArgs
 from components.catalog import CATALOG, PREFIX, ROUTER_SERVICE_PORT, Resources, ServiceKey
 from components.config.loader import StackSettings
 from components.config.models import StackConfig
 from components.config.resources import effective_resources
+from components.config.scaling import SCALED_SERVICES, ScaledService
 from components.core.connections import Connections, ConnectionsArgs
 from components.core.credentials import Credentials, CredentialsArgs
 from components.core.namespaces import namespace
@@ -48,6 +51,7 @@ from components.net.ingress import Ingress, IngressArgs
 from components.net.network_policies import NetworkPolicies, NetworkPoliciesArgs, Selectors
 from components.net.router import Router, RouterArgs
 from components.net.ssrf_proxy import SsrfProxy, SsrfProxyArgs
+from components.scaling.autoscaling import Autoscaling, AutoscalingArgs
 from components.versions import DifyRelease, ImageKey, image
 
 
@@ -65,6 +69,7 @@ class Platform(pulumi.ComponentResource):
     url: str
     namespace_name: pulumi.Output[str]
     init_password: pulumi.Output[str]
+    data_tier: DataTier | None = None
 
     def __init__(self, name: str, args: PlatformArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("dify:core:Platform", name, None, opts)
@@ -73,6 +78,7 @@ class Platform(pulumi.ComponentResource):
         self._instance = f"{PREFIX}-{config.environment}"
         release = DifyRelease(config.versions.dify, config.versions.sandbox, config.versions.plugin_daemon)
         self._release = release
+        self._scaled: dict[ScaledService, Deployment] = {}
         child = pulumi.ResourceOptions(parent=self)
         common = labels("platform", self._instance, release.dify)
 
@@ -105,17 +111,20 @@ class Platform(pulumi.ComponentResource):
         connections = Connections(
             "connections", ConnectionsArgs(ns, common, stores.redis, config.features.agent_v2), in_ns
         )
-        storage = SharedStorage(
-            "storage",
-            SharedStorageArgs(
-                ns,
-                common,
-                config.persistence.app_storage.size,
-                config.persistence.app_storage.access_mode,
-                config.persistence.storage_class,
-            ),
-            in_ns,
-        )
+        # On S3 (dify:aws) no volume is shared: Dify's files live in the bucket.
+        storage = None
+        if stores.objects is None:
+            storage = SharedStorage(
+                "storage",
+                SharedStorageArgs(
+                    ns,
+                    common,
+                    config.persistence.app_storage.size,
+                    config.persistence.app_storage.access_mode,
+                    config.persistence.storage_class,
+                ),
+                in_ns,
+            )
         refs = {key: credentials.ref(key) for key in credentials.values}
         ctx = AppContext(config, stores, refs, connections.broker_url, connections.agent_redis_url)
         self._sandbox_ctx = dataclasses.replace(ctx, credentials={**refs, **credentials.isolated})
@@ -127,13 +136,25 @@ class Platform(pulumi.ComponentResource):
         )
         upstreams = self._deploy_api_family(ctx, storage, [migration, *ready], in_ns)
         upstreams += self._deploy_services(ctx, ready, in_ns)
+        Autoscaling(
+            "autoscaling",
+            AutoscalingArgs(config.autoscaling, ns, self._instance, release, self._scaled, stores.redis),
+            in_ns,
+        )
         self._deploy_network(ns, upstreams, in_ns)
 
         if config.monitoring.enabled:
             Monitoring(
                 "monitoring",
                 monitoring_args(
-                    config, self._instance, self._ns, self._sandbox_ns, self._monitoring_ns, credentials, args.settings
+                    config,
+                    self._instance,
+                    self._ns,
+                    self._sandbox_ns,
+                    self._monitoring_ns,
+                    credentials,
+                    args.settings,
+                    stores,
                 ),
                 in_ns,
             )
@@ -155,6 +176,13 @@ class Platform(pulumi.ComponentResource):
             "resources": resources_for(self._config, key),
         }
 
+    def _count(self, key: ServiceKey, replicas: int) -> dict[str, Any]:
+        """``replicas``/``autoscaled`` of a workload: an autoscaled one starts from its minimum."""
+        scaling = self._config.autoscaling
+        if key not in SCALED_SERVICES:
+            return {"replicas": replicas}
+        return {"replicas": scaling.min_pods(key, replicas), "autoscaled": scaling.autoscaled(key)}
+
     def _data_stores(
         self, credentials: Credentials, opts: pulumi.ResourceOptions
     ) -> tuple[DataStores, list[pulumi.Resource]]:
@@ -166,6 +194,17 @@ class Platform(pulumi.ComponentResource):
             placement = self._placement(key, image_key)
             return {**placement, "labels": common, "storage_size": size, "storage_class": persistence.storage_class}
 
+        weaviate = Weaviate(
+            "weaviate",
+            WeaviateArgs(
+                **store("weaviate", "weaviate", persistence.weaviate.size), api_key=credentials.ref("weaviate-api-key")
+            ),
+            opts,
+        )
+        if config.aws.enabled:
+            tier = self.data_tier = DataTier("aws", DataTierArgs(config, self._ns, common, credentials), opts)
+            ready: list[pulumi.Resource] = [*tier.ready, weaviate]
+            return DataStores(tier.postgres, tier.redis, weaviate.endpoint, ready, tier.objects), ready
         postgres = Postgres(
             "postgres",
             PostgresArgs(
@@ -182,20 +221,13 @@ class Platform(pulumi.ComponentResource):
             ),
             opts,
         )
-        weaviate = Weaviate(
-            "weaviate",
-            WeaviateArgs(
-                **store("weaviate", "weaviate", persistence.weaviate.size), api_key=credentials.ref("weaviate-api-key")
-            ),
-            opts,
-        )
-        ready: list[pulumi.Resource] = [postgres, redis, weaviate]
+        ready = [postgres, redis, weaviate]
         return DataStores(postgres.endpoint, redis.endpoint, weaviate.endpoint, ready), ready
 
     def _deploy_api_family(
         self,
         ctx: AppContext,
-        storage: SharedStorage,
+        storage: SharedStorage | None,
         after: list[pulumi.Resource],
         opts: pulumi.ResourceOptions,
     ) -> list[pulumi.Resource]:
@@ -205,18 +237,19 @@ class Platform(pulumi.ComponentResource):
         def family(key: ServiceKey, count: int) -> ApiFamilyArgs:
             return ApiFamilyArgs(
                 **self._placement(key, "api"),
-                replicas=count,
+                **self._count(key, count),
                 depends_on=after,
                 ctx=ctx,
-                storage_claim=storage.claim_name,
+                storage_claim=storage.claim_name if storage else None,
                 storage_access_mode=config.persistence.app_storage.access_mode,
             )
 
         api = Api("api", family("api", replicas.api), opts)
+        self._scaled["api"] = api.deployment
         served = [api.service]
         if config.features.collaboration:
             served.append(ApiWebsocket("api-websocket", family("api-websocket", replicas.api_websocket), opts).service)
-        Worker("worker", family("worker", replicas.worker), opts)
+        self._scaled["worker"] = Worker("worker", family("worker", replicas.worker), opts).deployment
         WorkerBeat("worker-beat", family("worker-beat", 1), opts)
         return [s for s in served if s is not None]
 
@@ -227,18 +260,19 @@ class Platform(pulumi.ComponentResource):
         replicas = config.replicas
 
         def service(key: ServiceKey, image_key: ImageKey, count: int) -> AppServiceArgs:
-            return AppServiceArgs(**self._placement(key, image_key), replicas=count, ctx=ctx)
+            return AppServiceArgs(**self._placement(key, image_key), **self._count(key, count), ctx=ctx)
 
         web = Web("web", service("web", "web", replicas.web), opts)
-        Sandbox(
+        self._scaled["web"] = web.deployment
+        self._scaled["sandbox"] = Sandbox(
             "sandbox",
             AppServiceArgs(
                 **{**self._placement("sandbox", "sandbox"), "namespace": self._sandbox_ns},
-                replicas=replicas.sandbox,
+                **self._count("sandbox", replicas.sandbox),
                 ctx=self._sandbox_ctx,
             ),
             opts,
-        )
+        ).deployment
         plugin_daemon = PluginDaemon(
             "plugin-daemon",
             PluginDaemonArgs(
@@ -311,6 +345,8 @@ class Platform(pulumi.ComponentResource):
                     config.features.collaboration,
                     edge=config.edge,
                     public_url=config.public_url,
+                    tls=config.ingress.tls,
+                    alb_group=self._instance,
                 ),
                 opts,
             )
@@ -337,8 +373,10 @@ class Platform(pulumi.ComponentResource):
                     settings.dns_pod_labels,
                     settings.ingress_namespace,
                     config.monitoring.operator_namespace,
+                    config.autoscaling.keda.operator_namespace,
                 ),
                 allow_private_ips=config.ssrf_proxy.allow_private_ips,
+                vpc_cidrs=config.aws.vpc_cidrs,
             ),
             opts,
         )

@@ -72,6 +72,25 @@ INFRA_IMAGES: dict[ImageKey, str] = {
     "otel_collector": "docker.io/otel/opentelemetry-collector-contrib:0.159.0",
 }
 
+
+@dataclass(frozen=True)
+class AwsEngines:
+    """Managed engines of the prod data tier (dify:aws): pinned like the images, upgraded here.
+
+    PostgreSQL is the in-cluster image's major and minor (postgres:15.15-alpine), so dev and prod
+    run the same server. ElastiCache has no Redis 6.2 that is out of extended support in the
+    lifetime of this pin; 7.1 serves every command Dify's redis-py and Celery clients send (upstream
+    compose runs redis:6-alpine, and Redis 7 keeps the 6.x protocol and command set).
+    """
+
+    postgres: str
+    postgres_family: str
+    redis: str
+    redis_family: str
+
+
+AWS_ENGINES = AwsEngines(postgres="15.15", postgres_family="postgres15", redis="7.1", redis_family="redis7")
+
 _DIFY_REPOSITORIES: dict[ImageKey, str] = {
     "api": "docker.io/langgenius/dify-api",
     "web": "docker.io/langgenius/dify-web",

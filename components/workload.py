@@ -49,6 +49,8 @@ class ServiceInputs(Placement):
     """A Deployment-backed component: how many, and what it must wait for."""
 
     replicas: int = 1
+    # An HPA or KEDA owns the count: ``replicas`` is then the autoscaler's minimum.
+    autoscaled: bool = False
     depends_on: Sequence[pulumi.Resource] = ()
 
 
@@ -59,6 +61,7 @@ class WorkloadArgs:
     instance: str
     containers: Sequence[ContainerSpec]
     replicas: int = 1
+    autoscaled: bool = False
     volumes: Sequence[core.VolumeArgs] = ()
     init_containers: Sequence[ContainerSpec] = ()
     strategy: Literal["RollingUpdate", "Recreate"] = "RollingUpdate"
@@ -78,6 +81,7 @@ class WorkloadArgs:
             namespace=inputs.namespace,
             instance=inputs.instance,
             replicas=inputs.replicas,
+            autoscaled=inputs.autoscaled,
             depends_on=inputs.depends_on,
             containers=containers,
             **extra,
@@ -99,17 +103,37 @@ class Deployed:
     disruption_budget: k8s.policy.v1.PodDisruptionBudget | None
 
 
-def spread(pod_selector: Mapping[str, str]) -> list[core.TopologySpreadConstraintArgs]:
-    """Prefer replicas on different zones and nodes. Soft (ScheduleAnyway): a single-node dev
-    cluster still schedules them, and the RWO storage affinity of the api family still wins."""
-    return [
-        core.TopologySpreadConstraintArgs(
+ZONE = "topology.kubernetes.io/zone"
+HOSTNAME = "kubernetes.io/hostname"
+
+
+def spread(pod_selector: Mapping[str, str], *, co_located: bool = False) -> list[core.TopologySpreadConstraintArgs]:
+    """Replicas across zones (soft) and nodes (hard unless the pods must share a node).
+
+    Zone, ScheduleAnyway: with DoNotSchedule a node without the zone label (kind, bare metal) is
+    filtered out entirely, and during a zone incident the surviving zones could not take the
+    replacements while the impaired zone still has nodes the skew counts. Hostname, DoNotSchedule:
+    two replicas on one node fall together, which is the failure the replicas exist for. A single
+    node is one domain (skew 0), so small clusters still schedule. Honor both node policies: a
+    cordoned, tainted or non-matching node must not count as an empty domain that blocks every
+    other node (the default nodeTaintsPolicy Ignore counts a tainted control-plane node).
+    ``co_located``: a ReadWriteOnce claim pins the sharers to one node (api_family's affinity), so
+    spreading them over nodes can only be a preference.
+    """
+
+    def constraint(key: str, when: str) -> core.TopologySpreadConstraintArgs:
+        return core.TopologySpreadConstraintArgs(
             max_skew=1,
             topology_key=key,
-            when_unsatisfiable="ScheduleAnyway",
+            when_unsatisfiable=when,
+            node_affinity_policy="Honor",
+            node_taints_policy="Honor",
             label_selector=meta.LabelSelectorArgs(match_labels=dict(pod_selector)),
         )
-        for key in ("topology.kubernetes.io/zone", "kubernetes.io/hostname")
+
+    return [
+        constraint(ZONE, "ScheduleAnyway"),
+        constraint(HOSTNAME, "ScheduleAnyway" if co_located else "DoNotSchedule"),
     ]
 
 
@@ -146,7 +170,9 @@ def deploy(parent: pulumi.Resource, name: str, args: WorkloadArgs) -> Deployed:
 
     strategy = apps.DeploymentStrategyArgs(type=args.strategy)
     if args.strategy == "RollingUpdate":
-        # Surge first: a single-replica service stays available during a rollout.
+        # Surge first, never below the count: a single-replica service stays available during a
+        # rollout. Workloads that cannot run old and new pods side by side (worker_beat, the
+        # plugin daemon on a ReadWriteOnce claim) use Recreate instead.
         strategy = apps.DeploymentStrategyArgs(
             type="RollingUpdate",
             rolling_update=apps.RollingUpdateDeploymentArgs(max_surge=1, max_unavailable=0),
@@ -156,11 +182,20 @@ def deploy(parent: pulumi.Resource, name: str, args: WorkloadArgs) -> Deployed:
         f"{name}-deployment",
         metadata=object_meta(args.entry.name, args.namespace, object_labels),
         spec=apps.DeploymentSpecArgs(
-            replicas=args.replicas,
+            # Autoscaled: no replicas field at all (the Kubernetes docs' advice for HPA targets).
+            # Pulumi applies server-side, so a field it never sends is the HPA's alone and every
+            # later `pulumi up` leaves the count where the HPA put it. ignoreChanges would work too
+            # (pulumi-kubernetes re-sends the live value, await.go handleSSAIgnoreFields) but keeps
+            # Pulumi a co-owner, whose removal later resets the count to 1.
+            replicas=None if args.autoscaled else args.replicas,
             revision_history_limit=5,
             selector=meta.LabelSelectorArgs(match_labels=pod_selector),
             strategy=strategy,
-            template=_template(args, object_labels, spread(pod_selector) if args.replicas >= 2 else None),
+            template=_template(
+                args,
+                object_labels,
+                spread(pod_selector, co_located=args.affinity is not None) if args.replicas >= 2 else None,
+            ),
         ),
         opts=ordered,
     )

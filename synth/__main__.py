@@ -17,6 +17,7 @@ from components.config import ConfigError, parse_config
 from components.config.models import StackConfig
 from components.images import unverified_facts
 from components.monitoring.operator import check_operator_objects
+from components.scaling.keda import check_keda_objects
 from synth import render
 from synth.flows import check_flows, rendered_matrix
 from synth.footprint import footprint_report
@@ -30,12 +31,16 @@ from synth.schema import validate_schemas
 from synth.xref import check_references
 
 OPERATOR_KINDS = ("monitoring.coreos.com/v1/*",)
+# KEDA's ScaledObject and TriggerAuthentication (autoscaling.keda) likewise.
+KEDA_KINDS = ("keda.sh/v1alpha1/*",)
 
 
 def validate(objects: list[dict[str, object]], k8s_version: str, config: StackConfig | None = None) -> list[str]:
-    # Prometheus Operator objects (monitoring.mode operator) have no bundled schema: our own check.
-    problems = [f"schema: {p}" for p in validate_schemas(objects, k8s_version, allow_unknown_kinds=OPERATOR_KINDS)]
+    # Prometheus Operator and KEDA objects have no bundled schema: our own checks.
+    unknown = OPERATOR_KINDS + KEDA_KINDS
+    problems = [f"schema: {p}" for p in validate_schemas(objects, k8s_version, allow_unknown_kinds=unknown)]
     problems += [f"schema: {p}" for p in check_operator_objects(objects)]
+    problems += [f"schema: {p}" for p in check_keda_objects(objects)]
     problems += [f"reference: {p}" for p in check_references(objects)]
     problems += [f"pod security: {p}" for p in check_pod_security(objects)]
     problems += [f"runtime contract: {p}" for p in check_runtime_contracts(objects)]

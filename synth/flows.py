@@ -20,11 +20,13 @@ from components.flows import (
     Dns,
     IngressController,
     Internet,
+    KedaOperator,
     Nodes,
     OperatorPrometheus,
     Peer,
     Pods,
     Port,
+    VpcCidrs,
     deployed_services,
     flows,
 )
@@ -34,6 +36,7 @@ from synth.netpol import DEFAULT_PROBE_PORTS, Cluster, External, Flow, Pod
 COMPONENT = "app.kubernetes.io/component"
 DNS_POD = "cluster-dns"
 INGRESS_POD = "ingress-controller"
+KEDA_POD = "keda-operator"
 OPERATOR_PROMETHEUS_POD = "operator-prometheus"
 # A public address, the cloud metadata service, and a LAN address (a model server, say).
 EXTERNALS = (
@@ -51,6 +54,20 @@ PROBE_PORTS: tuple[tuple[int, str], ...] = (
 )
 
 
+def externals(config: StackConfig) -> tuple[External, ...]:
+    """EXTERNALS, plus with dify:aws an address inside each VPC CIDR (where RDS and ElastiCache are)."""
+    vpc = tuple(
+        External(f"vpc-{i}", str(ipaddress.ip_network(cidr).network_address + 10))
+        for i, cidr in enumerate(config.aws.vpc_cidrs if config.aws.enabled else ())
+    )
+    return EXTERNALS + vpc
+
+
+def probe_ports(config: StackConfig) -> tuple[tuple[int, str], ...]:
+    extra = {(config.aws.rds.port, "TCP"), (config.aws.elasticache.port, "TCP")} if config.aws.enabled else set()
+    return PROBE_PORTS + tuple(sorted(extra - set(PROBE_PORTS)))
+
+
 def _environment(config: StackConfig) -> tuple[dict[str, dict[str, str]], list[Pod]]:
     settings = config.network_policy
     namespaces: dict[str, dict[str, str]] = {settings.dns_namespace: {}, settings.ingress_namespace: {}}
@@ -64,6 +81,10 @@ def _environment(config: StackConfig) -> tuple[dict[str, dict[str, str]], list[P
         operator = config.monitoring.operator_namespace
         namespaces[operator] = {}
         pods.append(Pod(OPERATOR_PROMETHEUS_POD, operator, {"app.kubernetes.io/name": "prometheus"}, {}))
+    if config.autoscaling.keda.enabled:
+        keda = config.autoscaling.keda.operator_namespace
+        namespaces[keda] = {}
+        pods.append(Pod(KEDA_POD, keda, {"app": "keda-operator"}, {}))
     return namespaces, pods
 
 
@@ -73,7 +94,7 @@ def cluster(objects: Sequence[Mapping[str, Any]], config: StackConfig) -> Cluste
 
 
 def rendered_matrix(objects: Sequence[Mapping[str, Any]], config: StackConfig) -> set[Flow]:
-    return cluster(objects, config).matrix(EXTERNALS, PROBE_PORTS)
+    return cluster(objects, config).matrix(externals(config), probe_ports(config))
 
 
 def _covered(ip: str, cidrs: Sequence[str]) -> bool:
@@ -83,9 +104,10 @@ def _covered(ip: str, cidrs: Sequence[str]) -> bool:
 def expected_matrix(objects: Sequence[Mapping[str, Any]], config: StackConfig) -> set[Flow]:
     """The flow table as matrix rows, over the workloads this stack renders."""
     evaluated = cluster(objects, config)
-    outside = (DNS_POD, INGRESS_POD, OPERATOR_PROMETHEUS_POD)
+    outside = (DNS_POD, INGRESS_POD, OPERATOR_PROMETHEUS_POD, KEDA_POD)
     ours = {pod.labels.get(COMPONENT): pod for pod in evaluated.pods if pod.workload not in outside}
     dns, ingress = evaluated.pod(DNS_POD), evaluated.pod(INGRESS_POD)
+    outside_addresses = externals(config)
 
     def endpoints(peer: Peer, as_source: bool) -> list[Pod | External]:
         if isinstance(peer, Pods):
@@ -96,21 +118,25 @@ def expected_matrix(objects: Sequence[Mapping[str, Any]], config: StackConfig) -
             return [ingress]
         if isinstance(peer, Internet):
             allowed = config.ssrf_proxy.allow_private_ips if peer.private_allowed else []
-            return [e for e in EXTERNALS if e.name == "internet" or _covered(e.ip, allowed)]
+            return [e for e in outside_addresses if e.name == "internet" or _covered(e.ip, allowed)]
         if isinstance(peer, Nodes):
             # Node addresses: anything but link-local (the metadata endpoint stays closed).
-            return [e for e in EXTERNALS if not ipaddress.ip_address(e.ip).is_link_local]
+            return [e for e in outside_addresses if not ipaddress.ip_address(e.ip).is_link_local]
+        if isinstance(peer, VpcCidrs):
+            return [e for e in outside_addresses if _covered(e.ip, config.aws.vpc_cidrs)]
         if isinstance(peer, OperatorPrometheus):
             return [evaluated.pod(OPERATOR_PROMETHEUS_POD)]
+        if isinstance(peer, KedaOperator):
+            return [evaluated.pod(KEDA_POD)]
         if isinstance(peer, Anyone):
             # Our own pods reach the edge only where their egress says so (nowhere, today).
-            others = [p for p in evaluated.pods if p.workload == OPERATOR_PROMETHEUS_POD]
-            return [*EXTERNALS, dns, ingress, *others] if as_source else []
+            others = [p for p in evaluated.pods if p.workload in (OPERATOR_PROMETHEUS_POD, KEDA_POD)]
+            return [*outside_addresses, dns, ingress, *others] if as_source else []
         raise TypeError(peer)
 
     def ports(target: Pod | External, wanted: Sequence[Port]) -> set[tuple[int, str]]:
         if not wanted:
-            return set(PROBE_PORTS) | (set(target.ports.values()) if isinstance(target, Pod) else set())
+            return set(probe_ports(config)) | (set(target.ports.values()) if isinstance(target, Pod) else set())
         resolved = set()
         for port in wanted:
             if isinstance(port, str):

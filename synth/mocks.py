@@ -6,7 +6,8 @@
   without ``metadata.namespace`` get the provider's namespace, ids are ``namespace/name``.
 - pulumi-random: passwords and ids are generated with the requested length and alphabet and
   returned as secrets (the provider marks ``result`` secret).
-- AWS: ids, ARNs and endpoints are placeholders that say ``mock`` in them.
+- AWS (synth/aws_mocks.py): ids, ARNs, endpoints and names shaped as AWS shapes them, in the
+  provider's region and a fixed account, so whatever is derived from them renders realistically.
 Every registration is recorded with its parent, dependencies and inputs (secrets still wrapped).
 """
 
@@ -23,6 +24,8 @@ import pulumi
 from pulumi.runtime import rpc
 from pulumi.runtime.mocks import MockMonitor
 from pulumi.runtime.sync_await import _sync_await
+
+from synth.aws_mocks import ACCOUNT, REGION, aws_resource
 
 CLUSTER_SCOPED = {
     "Namespace",
@@ -46,6 +49,9 @@ class Registration:
     inputs: dict[str, Any]
     outputs: dict[str, Any]
     custom: bool
+    # The resource options the engine would enforce on delete (dify:protect, components/protection.py).
+    protect: bool = False
+    retain_on_delete: bool = False
 
 
 @dataclass
@@ -97,12 +103,15 @@ def _random_id(seed: str, inputs: dict[str, Any]) -> dict[str, Any]:
 class RecordingMocks(pulumi.runtime.Mocks):
     def __init__(self, default_namespace: str = "default") -> None:
         self.default_namespace = default_namespace
+        self.aws_region = REGION
         self.recording = Recording()
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
         seed = f"{args.typ}::{args.name}"
         state: dict[str, Any] = dict(args.inputs)
         if args.typ.startswith("pulumi:providers:"):
+            if args.typ == "pulumi:providers:aws" and args.inputs.get("region"):
+                self.aws_region = str(args.inputs["region"])
             return f"{args.name}-provider-id", state
         if args.typ.startswith("kubernetes:"):
             return self._kubernetes(args, seed, state)
@@ -119,8 +128,7 @@ class RecordingMocks(pulumi.runtime.Mocks):
             state["result"] = _password(seed, args.inputs)
             return f"{args.name}-id", state
         if args.typ.startswith("aws:"):
-            state.setdefault("arn", f"arn:aws:mock:us-east-1:000000000000:{args.name}")
-            return f"mock-{args.name}", state
+            return aws_resource(args.typ, args.name, seed, state, self.aws_region)
         return f"{args.name}-id", state
 
     def _kubernetes(
@@ -141,9 +149,9 @@ class RecordingMocks(pulumi.runtime.Mocks):
 
     def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict[Any, Any], list[tuple[str, str]] | None]:
         if args.token == "aws:index/getCallerIdentity:getCallerIdentity":
-            return {"accountId": "000000000000", "arn": "arn:aws:iam::000000000000:user/mock", "userId": "mock"}, None
+            return {"accountId": ACCOUNT, "arn": f"arn:aws:iam::{ACCOUNT}:user/mock", "userId": "AIDAMOCK"}, None
         if args.token == "aws:index/getRegion:getRegion":
-            return {"name": "us-east-1", "region": "us-east-1", "id": "us-east-1"}, None
+            return {"name": REGION, "region": REGION, "id": REGION}, None
         return {}, None
 
 
@@ -186,6 +194,8 @@ class RecordingMonitor(MockMonitor):
                     inputs=rpc.deserialize_properties(request.object),
                     outputs=registration.state if registration else {},
                     custom=bool(request.custom),
+                    protect=bool(request.protect),
+                    retain_on_delete=bool(request.retainOnDelete),
                 )
             )
         return response

@@ -12,7 +12,8 @@ from typing import Any
 
 import pytest
 
-from components.parity.model import Differs
+from components.parity.managed import MANAGED
+from components.parity.model import SAME, Differs
 from components.parity.table import (
     TABLE,
     WORKLOADS,
@@ -20,6 +21,7 @@ from components.parity.table import (
     load_snapshot,
     problems,
     same_as_upstream,
+    table_for,
 )
 from components.versions import DIFY_RELEASE
 from synth.mocks import Recording
@@ -29,15 +31,20 @@ from tests.conftest import objects
 HEADER, SNAPSHOT = load_snapshot()
 
 
-def rendered_env(recording: Recording) -> dict[str, dict[str, str | None]]:
+# Prod's data tier is AWS's (dify:aws): RDS and ElastiCache replace these compose services.
+MANAGED_SERVICES = {"db_postgres", "redis"}
+
+
+def rendered_env(recording: Recording, stack: str) -> dict[str, dict[str, str | None]]:
     envs = synth_rendered_env(objects(recording, show_secrets=False))
-    assert set(envs) == set(WORKLOADS)  # both stacks run every compose service
+    expected = set(WORKLOADS) - (MANAGED_SERVICES if stack == "prod" else set())
+    assert set(envs) == expected  # every compose service runs, but what a managed service replaces
     return envs
 
 
 @pytest.fixture(scope="module")
 def stacks(dev: Recording, prod: Recording) -> dict[str, dict[str, dict[str, str | None]]]:
-    return {"dev": rendered_env(dev), "prod": rendered_env(prod)}
+    return {"dev": rendered_env(dev, "dev"), "prod": rendered_env(prod, "prod")}
 
 
 def test_snapshot_is_of_the_pinned_release() -> None:
@@ -72,15 +79,41 @@ def test_snapshot_facts_the_table_relies_on() -> None:
 
 @pytest.mark.parametrize("stack", ["dev", "prod"])
 def test_rendered_env_keeps_every_decision(stacks: dict[str, Any], stack: str) -> None:
-    found = [line for service in TABLE for line in problems(service, SNAPSHOT[service], stacks[stack][service])]
+    table = table_for(managed=stack == "prod")
+    envs = stacks[stack]
+    found = [
+        line
+        for service in table
+        if service in envs
+        for line in problems(service, SNAPSHOT[service], envs[service], table)
+    ]
     assert found == [], "\n".join(found)
+    assert set(table) - set(envs) == (MANAGED_SERVICES if stack == "prod" else set())
+
+
+def test_managed_verdicts_replace_only_data_tier_rows() -> None:
+    # Every managed verdict overrides a row the table has, for a service the table has.
+    for service, rows in MANAGED.items():
+        assert set(rows) <= set(TABLE[service]), service
+    managed = table_for(managed=True)
+    assert managed["api"]["STORAGE_TYPE"] == Differs(
+        "s3 through the pod's IRSA role (dify:aws): no volume is shared across pods"
+    )
+    assert managed["plugin_daemon"]["S3_USE_PATH_STYLE"] == SAME  # upstream's false, what AWS S3 wants
+    assert managed["web"] == TABLE["web"] and table_for(managed=False) is TABLE
 
 
 def test_every_difference_differs_in_some_stack(stacks: dict[str, Any]) -> None:
     # A Differs row whose value equals upstream's in every stack has become Same: say so.
     stale = {
         service: sorted(
-            set.intersection(*(same_as_upstream(service, SNAPSHOT[service], env[service]) for env in stacks.values()))
+            set.intersection(
+                *(
+                    same_as_upstream(service, SNAPSHOT[service], env[service])
+                    for env in stacks.values()
+                    if service in env
+                )
+            )
         )
         for service in TABLE
     }

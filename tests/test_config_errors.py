@@ -41,9 +41,9 @@ EDGE_KEYS = (
     "consoleAllowList, trustedProxies, maxBodySize, ingressSnippets, ingressSplit"
 )
 TOP_KEYS = (
-    "environment, host, scheme, namespace, versions, imageRegistry, kubernetes, replicas, resources, "
+    "environment, host, scheme, namespace, versions, imageRegistry, kubernetes, replicas, autoscaling, resources, "
     "features, ingress, router, edge, networkPolicy, pluginDebugging, ssrfProxy, persistence, mail, app, "
-    "monitoring, smtpPassword, resendApiKey, sendgridApiKey, sentryDsn, alertmanagerReceiverUrl"
+    "monitoring, aws, protect, smtpPassword, resendApiKey, sendgridApiKey, sentryDsn, alertmanagerReceiverUrl"
 )
 REPLICA_KEYS = (
     "api, apiWebsocket, worker, workerBeat, web, sandbox, pluginDaemon, agentBackend, localSandbox, "
@@ -375,7 +375,8 @@ def test_full_valid_override_parses_to_typed_values() -> None:
         "dify:mail": mail(smtp={"server": "smtp.example.com", "port": 465, "username": "dify"}),
         "dify:smtpPassword": "hunter2",
         "dify:sentryDsn": "https://key@sentry.example.com/1",
-        "dify:app": obj({"logLevel": "DEBUG", "celeryWorkerAmount": 8}),
+        # A smaller pool keeps 3 api + 2 worker pods within the in-cluster Postgres's connections.
+        "dify:app": obj({"logLevel": "DEBUG", "celeryWorkerAmount": 8, "sqlalchemyPoolSize": 10}),
     }
     config = parse_config(raw, {"dify:smtpPassword", "dify:sentryDsn"})
     assert config.replicas.api == 3 and config.replicas.worker == 2 and config.replicas.web == 1
@@ -438,7 +439,10 @@ def test_plugin_daemon_scale_out_needs_shared_storage() -> None:
         "ReadWriteMany)"
     ]
     rwx = {"pluginStorage": {"accessMode": "ReadWriteMany"}}
-    config = parse_config({**BASELINE, "dify:replicas": obj({"pluginDaemon": 2}), "dify:persistence": obj(rwx)}, set())
+    # A second daemon's 30 connections fit the in-cluster budget with a smaller api pool.
+    small_pool = obj({"sqlalchemyPoolSize": 10})
+    scaled = {"dify:replicas": obj({"pluginDaemon": 2}), "dify:persistence": obj(rwx), "dify:app": small_pool}
+    config = parse_config({**BASELINE, **scaled}, set())
     assert config.replicas.plugin_daemon == 2
 
 

@@ -192,20 +192,31 @@ PARENTS = {
     "agent-ssrf-proxy-service": ("dify:net:AgentSsrfProxy", "agent-ssrf-proxy"),
     "router-service": ("dify:net:Router", "router"),
     "router-pdb": ("dify:net:Router", "router"),
-    "postgres-service": ("dify:data:Postgres", "postgres"),
-    "postgres-statefulset": ("dify:data:Postgres", "postgres"),
-    "postgres-init": ("dify:data:Postgres", "postgres"),
-    "redis-service": ("dify:data:Redis", "redis"),
+    # Prod's data tier is AWS's (dify:aws): RDS and ElastiCache, no in-cluster Postgres or Redis.
+    "aws-identity-serviceaccount": ("dify:aws:StorageIdentity", "aws-identity"),
     "weaviate-statefulset": ("dify:data:Weaviate", "weaviate"),
 }
-# StatefulSet → data mount path and claim size in prod (Pulumi.prod.yaml).
+# The in-cluster stores dev runs and prod replaces with RDS and ElastiCache.
+MANAGED_IN_PROD = {"dify-postgres", "dify-redis"}
+
+
+def _in_stack(stack: str, names: set[str]) -> set[str]:
+    return names - MANAGED_IN_PROD if stack == "prod" else names
+
+
+# StatefulSet → data mount path and claim size per stack (Pulumi.<stack>.yaml, else the defaults).
 STORES = {
-    "dify-postgres": ("/var/lib/postgresql/data", "100Gi"),
-    "dify-redis": ("/data", "2Gi"),
-    "dify-weaviate": ("/var/lib/weaviate", "100Gi"),
+    "dev": {
+        "dify-postgres": ("/var/lib/postgresql/data", "20Gi"),
+        "dify-redis": ("/data", "2Gi"),
+        "dify-weaviate": ("/var/lib/weaviate", "20Gi"),
+    },
+    "prod": {"dify-weaviate": ("/var/lib/weaviate", "100Gi")},
 }
 # The Deployments prod runs with 2 replicas: exactly the ones with a PDB.
 PROD_REPLICATED = PROD_PDBS
+# The Deployments prod's HPAs scale (Pulumi.prod.yaml dify:autoscaling).
+PROD_AUTOSCALED = {"dify-api", "dify-web", "dify-worker", "dify-sandbox"}
 INSTANCE = {"dev": "dify-dev", "prod": "dify-prod"}
 # (the stack's namespace, the sandbox's baseline namespace) from dify:environment.
 NAMESPACES = {"dev": ("dify", "dify-sandbox"), "prod": ("dify-prod", "dify-prod-sandbox")}
@@ -228,7 +239,7 @@ def _pods(objs: list[Obj], stack: str) -> dict[str, Obj]:
 @pytest.mark.parametrize("stack", ["dev", "prod"])
 def test_every_pod_gets_the_shared_hardening(stack: str, request: pytest.FixtureRequest) -> None:
     pods = _pods(objects(request.getfixturevalue(stack)), stack)
-    assert set(pods) == set(IDENTITY)
+    assert set(pods) == _in_stack(stack, set(IDENTITY))
     for name, obj in pods.items():
         spec = pod_spec(obj)
         user, group, fs_group, non_root, read_only = IDENTITY[name]
@@ -298,17 +309,26 @@ def test_rollouts_and_labels(stack: str, request: pytest.FixtureRequest) -> None
         assert obj["spec"]["selector"] == {"matchLabels": selector}, name
         if obj["kind"] == "Deployment":
             assert obj["spec"]["revisionHistoryLimit"] == 5, name
-            assert obj["spec"]["strategy"] == ({"type": "Recreate"} if name in RECREATE else SURGE_FIRST), name
+            # The daemon stops first only on a ReadWriteOnce claim; prod's is on S3 and surges.
+            recreate = RECREATE - {"dify-plugin-daemon"} if stack == "prod" else RECREATE
+            assert obj["spec"]["strategy"] == ({"type": "Recreate"} if name in recreate else SURGE_FIRST), name
             replicated = stack == "prod" and name in PROD_REPLICATED
-            assert obj["spec"]["replicas"] == (2 if replicated else 1), name
+            # Prod's HPAs own these counts (Pulumi.prod.yaml dify:autoscaling): no replicas field.
+            autoscaled = stack == "prod" and name in PROD_AUTOSCALED
+            assert obj["spec"].get("replicas") == (None if autoscaled else 2 if replicated else 1), name
             spread = [
                 {
                     "maxSkew": 1,
                     "topologyKey": key,
-                    "whenUnsatisfiable": "ScheduleAnyway",
+                    "whenUnsatisfiable": when,
+                    "nodeAffinityPolicy": "Honor",
+                    "nodeTaintsPolicy": "Honor",
                     "labelSelector": {"matchLabels": selector},
                 }
-                for key in ("topology.kubernetes.io/zone", "kubernetes.io/hostname")
+                for key, when in (
+                    ("topology.kubernetes.io/zone", "ScheduleAnyway"),
+                    ("kubernetes.io/hostname", "DoNotSchedule"),
+                )
             ]
             assert pod_spec(obj).get("topologySpreadConstraints") == (spread if replicated else None), name
 
@@ -318,8 +338,9 @@ def test_services_publish_the_named_ports(stack: str, request: pytest.FixtureReq
     services = {
         s["metadata"]["name"]: s for s in kinds(_dify(objects(request.getfixturevalue(stack)), stack), "Service")
     }
-    assert set(services) == set(SERVICES)
-    for name, (component, ports) in SERVICES.items():
+    assert set(services) == _in_stack(stack, set(SERVICES))
+    for name in services:
+        component, ports = SERVICES[name]
         spec = services[name]["spec"]
         assert spec["type"] == "ClusterIP", name
         assert spec["selector"] == {
@@ -356,9 +377,11 @@ def test_pdbs_keep_all_but_one_replica(prod: Recording) -> None:
         }
 
 
-def test_data_stores_keep_their_claims(prod: Recording) -> None:
-    objs = objects(prod)
-    for name, (path, size) in STORES.items():
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_data_stores_keep_their_claims(stack: str, request: pytest.FixtureRequest) -> None:
+    objs = _dify(objects(request.getfixturevalue(stack)), stack)
+    assert {o["metadata"]["name"] for o in kinds(objs, "StatefulSet")} == set(STORES[stack])
+    for name, (path, size) in STORES[stack].items():
         spec = find(objs, "StatefulSet", name)["spec"]
         assert spec["replicas"] == 1
         assert spec["serviceName"] == name

@@ -155,42 +155,52 @@ KINDS = {
         "Service": 13,
         "StatefulSet": 3,
     },
-    # Dify as in dev plus the Ingress split and PDBs, and bundled monitoring (monitoring.enabled):
+    # Dify on the managed data tier (dify:aws) with HPAs, the Ingress split and PDBs, and bundled
+    # monitoring (monitoring.enabled):
     # Prometheus + Alertmanager (StatefulSets), Grafana, kube-state-metrics, the blackbox, postgres and
     # redis exporters and the OTel collector (Deployments), node-exporter (DaemonSet) in its own namespace.
     "prod": {
         "ClusterRole": 1,
         "ClusterRoleBinding": 1,
-        # prometheus.yml, rules, blackbox modules, OTel collector, Grafana provisioning, dashboards.
-        "ConfigMap": 4 + 6,
+        # The router's nginx.conf and the two SSRF proxies' squid.conf (no Postgres init script: RDS);
+        # + prometheus.yml, rules, blackbox modules, OTel collector, Grafana provisioning, dashboards.
+        "ConfigMap": 3 + 6,
         "DaemonSet": 1,
         "Deployment": 12 + 6,
+        # api, web, worker and sandbox (dify:autoscaling).
+        "HorizontalPodAutoscaler": 4,
         "Ingress": 4,
         "Job": 1,
         # + dify-prod-monitoring (restricted) and dify-prod-monitoring-host (privileged).
         "Namespace": 2 + 2,
-        # + default-deny and one per workload in each monitoring namespace (9 + 2).
-        "NetworkPolicy": 18 + 11,
-        "PersistentVolumeClaim": 2,
-        "PodDisruptionBudget": 7,
+        # The default-denies + 14 workloads (no in-cluster Postgres or Redis: dify:aws); + default-deny
+        # and one per workload in each monitoring namespace (9 + 2).
+        "NetworkPolicy": 16 + 11,
+        # No PersistentVolumeClaim: Dify's files and the plugin packages are in S3, and Weaviate's,
+        # Prometheus' and Alertmanager's claims come from their StatefulSets' templates.
+        "PodDisruptionBudget": 8,
         # Read-only Roles where we look: Prometheus pod discovery in dify-prod and both monitoring
         # namespaces (3), kube-state-metrics in those and dify-prod-sandbox (4).
         "Role": 7,
         "RoleBinding": 7,
         # + Grafana admin, alertmanager.yml (it holds receiver credentials), the exporters' credentials.
         "Secret": 3 + 3,
-        "Service": 13 + 5,
-        "ServiceAccount": 2,
-        "StatefulSet": 3 + 2,
+        "Service": 11 + 5,
+        # dify-storage (the IRSA identity of the pods that use the bucket), Prometheus, kube-state-metrics.
+        "ServiceAccount": 1 + 2,
+        # Weaviate; Prometheus and Alertmanager.
+        "StatefulSet": 1 + 2,
     },
 }
-# Every Deployment the prod stack runs with 2 replicas, Service or not (the worker has none).
+# Every Deployment the prod stack runs with 2 replicas or an HPA minimum of 2, Service or not (the
+# worker has none); with its storage on S3 the plugin daemon runs two.
 PROD_PDBS = {
     "dify-api",
     "dify-api-websocket",
     "dify-worker",
     "dify-web",
     "dify-sandbox",
+    "dify-plugin-daemon",
     "dify-ssrf-proxy",
     "dify-router",
 }
@@ -249,7 +259,9 @@ def test_each_workload_runs_its_image_and_binds_its_ports(stack: str, request: p
         for o in objs
         if o["kind"] in ("Deployment", "StatefulSet", "Job") and "-monitoring" not in o["metadata"]["namespace"]
     }
-    assert rendered == {name: [(c, i, list(p))] for name, (c, i, p) in WORKLOADS.items()}
+    # Prod runs RDS and ElastiCache instead of the in-cluster Postgres and Redis (dify:aws).
+    managed = {"dify-postgres", "dify-redis"} if stack == "prod" else set()
+    assert rendered == {name: [(c, i, list(p))] for name, (c, i, p) in WORKLOADS.items() if name not in managed}
 
 
 @pytest.mark.parametrize(("workload", "name"), sorted(ADDRESSES))

@@ -72,6 +72,20 @@ def test_synth_validates_with_monitoring_on(stack: str, monitoring: dict[str, An
     assert validate(objs, settings.kubernetes.version, settings) == []
 
 
+def test_exporters_read_rds_and_elasticache_over_tls_on_prod() -> None:
+    # Prod's Postgres and Redis are RDS and ElastiCache (dify:aws): the exporters dial their
+    # endpoints with TLS (RDS forces it, ElastiCache requires it) as the RDS master user.
+    recording = synth_with("prod", monitoring=ON)
+    objs = objects(recording)
+    (db,) = recording.by_type("aws:rds/instance:Instance")
+    (cache,) = recording.by_type("aws:elasticache/replicationGroup:ReplicationGroup")
+    postgres = _env(_find(objs, "Deployment", "dify-postgres-exporter"))
+    assert postgres["DATA_SOURCE_URI"] == f"{db.outputs['address']}:5432/dify?sslmode=require"
+    assert postgres["DATA_SOURCE_USER"] == "dify"
+    redis = _env(_find(objs, "Deployment", "dify-redis-exporter"))
+    assert redis["REDIS_ADDR"] == f"rediss://{cache.outputs['primaryEndpointAddress']}:6379"
+
+
 def test_bundled_workloads_and_their_namespaces() -> None:
     objs = _objs()
     workloads = {

@@ -20,7 +20,8 @@ pg = aws.rds.ParameterGroup("pg", name="dify-pg", family="postgres16", tags=tags
                             parameters=[aws.rds.ParameterGroupParameterArgs(name="rds.force_ssl", value="1")])
 aws.rds.Instance("db", engine="postgres", instance_class="db.t4g.micro", allocated_storage=20,
                  storage_encrypted=ENCRYPTED, multi_az=True, backup_retention_period=7, deletion_protection=True,
-                 publicly_accessible=False, parameter_group_name=pg.name, tags=tags)
+                 publicly_accessible=False, final_snapshot_identifier="dify-final", parameter_group_name=pg.name,
+                 tags=tags)
 aws.ec2.SecurityGroup("db-sg", tags=tags, ingress=[aws.ec2.SecurityGroupIngressArgs(
     protocol="tcp", from_port=5432, to_port=5432, cidr_blocks=[CIDR])])
 bucket = aws.s3.Bucket("files", bucket="dify-files", tags=tags)

@@ -63,7 +63,8 @@ MUTATIONS: list[tuple[str, str, Callable[[dict[str, Any]], None]]] = [
     ("dify-datastore-hosts-exist", "worker-deployment", _env("REDIS_PORT", {"value": "6380"})),
     ("dify-weaviate-no-anonymous", "weaviate-statefulset", _env("AUTHENTICATION_ANONYMOUS_ACCESS_ENABLED", {"value": "true"})),
     ("dify-migration-only-in-job", "worker-deployment", _env("MIGRATION_ENABLED", {"value": "true"})),
-    ("k8s-configmap-no-secrets", "postgres-init", lambda p: p["data"].update({"POSTGRES_PASSWORD": "hunter2"})),
+    # The router's ConfigMap: both stacks have it (prod's Postgres is RDS, without an init script).
+    ("k8s-configmap-no-secrets", "router-config", lambda p: p["data"].update({"POSTGRES_PASSWORD": "hunter2"})),
     ("k8s-service-no-external-type", "router-service", lambda p: p["spec"].update(type="LoadBalancer")),
     ("k8s-stack-default-deny", "network-policies-default-deny", lambda p: p["spec"].update(policyTypes=["Ingress"])),
     ("k8s-namespace-pod-security", "dify-namespace",
@@ -113,10 +114,56 @@ def test_monitoring_exceptions_cover_only_what_they_name(
     assert {v[1] for v in new} == {"mandatory"}
 
 
+def _policy_doc(edit: Callable[[dict[str, Any]], None]) -> Callable[[dict[str, Any]], None]:
+    """Edit a JSON policy document held as text (assumeRolePolicy)."""
+
+    def change(props: dict[str, Any]) -> None:
+        import json
+
+        document = json.loads(props["assumeRolePolicy"])
+        edit(document)
+        props["assumeRolePolicy"] = json.dumps(document)
+
+    return change
+
+
+# The managed data tier (dify:aws, prod only): one realistic slip per resource, one policy each.
+AWS_MUTATIONS: list[tuple[str, str, Callable[[dict[str, Any]], None]]] = [
+    ("aws-rds-multi-az", "aws-database-instance", lambda p: p.update(multiAz=False)),
+    ("aws-rds-encrypted", "aws-database-instance", lambda p: p.update(storageEncrypted=False)),
+    ("aws-rds-deletion-protection", "aws-database-instance", lambda p: p.update(deletionProtection=False)),
+    ("aws-rds-backup-retention", "aws-database-instance", lambda p: p.update(backupRetentionPeriod=1)),
+    ("aws-rds-not-public", "aws-database-instance", lambda p: p.update(publiclyAccessible=True)),
+    ("aws-rds-final-snapshot", "aws-database-instance", lambda p: p.update(skipFinalSnapshot=True)),
+    ("aws-elasticache-snapshots", "aws-cache-group", lambda p: p.update(snapshotRetentionLimit=0)),
+    ("aws-elasticache-encryption", "aws-cache-group", lambda p: p.update(transitEncryptionEnabled=False)),
+    ("aws-elasticache-failover", "aws-cache-group", lambda p: p.update(automaticFailoverEnabled=False)),
+    ("aws-elasticache-auth", "aws-cache-group", lambda p: p.pop("authToken")),
+    ("aws-iam-irsa-trust-scoped", "aws-identity-role",
+     _policy_doc(lambda d: d["Statement"][0]["Condition"]["StringEquals"].pop(next(k for k in d["Statement"][0]["Condition"]["StringEquals"] if k.endswith(":aud"))))),
+    ("aws-security-group-no-public-data-ports", "aws-database-from-nodes",
+     lambda p: (p.pop("referencedSecurityGroupId"), p.update(cidrIpv4="0.0.0.0/0"))),
+    ("aws-s3-public-access-block", "aws-bucket-public-access-block", lambda p: p.update(restrictPublicBuckets=False)),
+    ("aws-rds-force-ssl", "aws-database-params",
+     lambda p: p.update(parameters=[q for q in p["parameters"] if q["name"] != "rds.force_ssl"])),
+    ("aws-s3-tls-only", "aws-bucket-policy", lambda p: p.update(policy='{"Version": "2012-10-17", "Statement": []}')),
+    ("dify-datastore-hosts-exist", "plugin-daemon-deployment", _env("DB_PORT", {"value": "5433"})),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("name", "resource", "change"), AWS_MUTATIONS, ids=[f"{m[0]}-{m[1]}" for m in AWS_MUTATIONS])
+def test_one_aws_mistake_fires_exactly_its_policy(name: str, resource: str, change: Any, prod: Recording) -> None:
+    broken = copy.deepcopy(prod)
+    _both(next(r for r in broken.registrations if r.name == resource), change)
+    new = violations(broken, "prod") - violations(prod, "prod")
+    assert {v[0] for v in new} == {name}
+    assert {v[1] for v in new} == {"mandatory"}
+
+
 def test_prod_monitoring_singletons_are_named_with_reasons() -> None:
     singletons = json.loads(policy.config_for("prod").read_text())["k8s-deployment-min-replicas"]["singletons"]
     assert [s["workload"] for s in singletons] == [
-        "*-worker-beat", "*-plugin-daemon", "*-local-sandbox", "*-agent-backend", "*-agent-ssrf-proxy",
+        "*-worker-beat", "*-local-sandbox", "*-agent-backend", "*-agent-ssrf-proxy",
         "*-grafana", "*-kube-state-metrics", "*-postgres-exporter", "*-redis-exporter", "*-blackbox-exporter",
         "*-otel-collector",
     ]  # fmt: skip

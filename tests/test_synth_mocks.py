@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import string
 from pathlib import Path
 
@@ -60,9 +61,30 @@ def test_random_id_b64url_is_a_secret_of_the_agent_key_shape() -> None:
     assert len(state["hex"]) == 64
 
 
-def test_aws_resources_get_marked_placeholders() -> None:
-    identity, state = new(RecordingMocks(), "aws:s3/bucket:Bucket", "uploads", {})
-    assert identity == "mock-uploads" and ":mock:" in state["arn"]
+def test_aws_outputs_are_shaped_as_aws_shapes_them() -> None:
+    mocks = RecordingMocks()
+    new(mocks, "pulumi:providers:aws", "aws", {"region": "eu-west-1"})
+    identity, bucket = new(mocks, "aws:s3/bucket:Bucket", "uploads", {"bucketPrefix": "dify-prod-"})
+    assert re.fullmatch(r"dify-prod-[0-9]{26}", identity) and bucket["bucket"] == identity
+    assert bucket["arn"] == f"arn:aws:s3:::{identity}"
+    _, db = new(mocks, "aws:rds/instance:Instance", "db", {"identifier": "dify-prod", "port": 5432})
+    assert re.fullmatch(r"dify-prod\.[0-9a-f]{12}\.eu-west-1\.rds\.amazonaws\.com", db["address"])
+    assert db["arn"] == "arn:aws:rds:eu-west-1:123456789012:db:dify-prod"
+    assert db["endpoint"] == db["address"] + ":5432" and re.fullmatch(r"db-[A-Z0-9]{26}", db["resourceId"])
+    group_id, cache = new(
+        mocks, "aws:elasticache/replicationGroup:ReplicationGroup", "c", {"replicationGroupId": "dify-prod"}
+    )
+    assert group_id == "dify-prod"
+    assert re.fullmatch(r"master\.dify-prod\.[0-9a-f]{6}\.euw1\.cache\.amazonaws\.com", cache["primaryEndpointAddress"])
+    assert cache["arn"] == "arn:aws:elasticache:eu-west-1:123456789012:replicationgroup:dify-prod"
+    _, role = new(mocks, "aws:iam/role:Role", "irsa", {})
+    assert re.fullmatch(r"arn:aws:iam::123456789012:role/irsa-[0-9a-f]{7}", role["arn"])
+    group, sg = new(mocks, "aws:ec2/securityGroup:SecurityGroup", "sg", {})
+    assert re.fullmatch(r"sg-[0-9a-f]{17}", group) and sg["arn"].endswith(f":security-group/{group}")
+    key_id, key = new(mocks, "aws:kms/key:Key", "key", {})
+    assert key["arn"] == f"arn:aws:kms:eu-west-1:123456789012:key/{key_id}"
+    with pytest.raises(NotImplementedError, match="no shape for aws:sqs/queue:Queue"):
+        new(mocks, "aws:sqs/queue:Queue", "q", {})
 
 
 def test_synth_exits_2_with_one_line_per_problem(

@@ -16,7 +16,16 @@ import pulumi_kubernetes as k8s
 
 from components.app.env import STORAGE_PATH, AppContext, Mode, api_family_env
 from components.catalog import Entry, Port, Resources
-from components.kube import ContainerSpec, SecurityProfile, empty_dir, http_probe, mount, startup, tcp_probe
+from components.kube import (
+    ContainerSpec,
+    SecurityProfile,
+    WorkloadIdentity,
+    empty_dir,
+    http_probe,
+    mount,
+    startup,
+    tcp_probe,
+)
 from components.workload import Deployed, ServiceInputs, WorkloadArgs, deploy
 
 core = k8s.core.v1
@@ -74,7 +83,9 @@ def api_container(
     # `celery -A app.celery` included), whose storage extension mkdirs the OpenDAL fs root at
     # start: the root must be writable in every mode. Processes that serve files get the shared
     # claim; the others (migration, beat) only need the mkdir to succeed, so a scratch emptyDir.
-    mounts = [mount("tmp", "/tmp"), mount(STORAGE_VOLUME if with_storage else SCRATCH_STORAGE_VOLUME, STORAGE_PATH)]
+    # On S3 nothing is written there (OpenDAL is not even loaded): every mode gets the scratch dir.
+    shared = with_storage and ctx.stores.objects is None
+    mounts = [mount("tmp", "/tmp"), mount(STORAGE_VOLUME if shared else SCRATCH_STORAGE_VOLUME, STORAGE_PATH)]
     return ContainerSpec(
         name={"websocket": "api-websocket", "beat": "worker-beat"}.get(mode, mode),
         image=image,
@@ -88,6 +99,14 @@ def api_container(
         startup=startup,
         mounts=mounts,
     )
+
+
+def storage_identity(ctx: AppContext) -> WorkloadIdentity | None:
+    """The IRSA ServiceAccount when files are on S3: every api-image process builds the storage
+    client at start (ext_storage.init_app → AwsS3Storage.__init__ runs head_bucket, dify 1.16.1),
+    so beat and the migration Job need the identity as much as the api does."""
+    objects = ctx.stores.objects
+    return objects.service_account if objects is not None else None
 
 
 def api_volumes(claim_name: pulumi.Input[str] | None, tmp_size: str = "1Gi") -> list[core.VolumeArgs]:
@@ -107,7 +126,8 @@ class ApiFamilyArgs(ServiceInputs):
     migration Job (and the data stores): nothing serves before the schema is current."""
 
     ctx: AppContext
-    storage_claim: pulumi.Input[str]
+    # None when Dify's files are on S3 (stores.objects): no claim, no co-location.
+    storage_claim: pulumi.Input[str] | None
     storage_access_mode: str
 
 
@@ -121,6 +141,7 @@ def deploy_api_family(
     strategy: Literal["RollingUpdate", "Recreate"] = "RollingUpdate",
     with_storage: bool = True,
 ) -> Deployed:
+    shared = with_storage and args.storage_claim is not None and args.ctx.stores.objects is None
     return deploy(
         parent,
         name,
@@ -128,10 +149,11 @@ def deploy_api_family(
             entry,
             args,
             [container],
-            volumes=api_volumes(args.storage_claim if with_storage else None),
+            volumes=api_volumes(args.storage_claim if shared else None),
             strategy=strategy,
-            affinity=storage_affinity(args.storage_access_mode) if with_storage else None,
-            extra_labels=STORAGE_GROUP_LABEL if with_storage else {},
+            affinity=storage_affinity(args.storage_access_mode) if shared else None,
+            extra_labels=STORAGE_GROUP_LABEL if shared else {},
+            service_account=storage_identity(args.ctx),
         ),
     )
 

@@ -13,7 +13,7 @@ from typing import Literal
 
 from components.catalog import CATALOG
 from components.config.models import StackConfig
-from components.data.endpoints import DataStores
+from components.data.endpoints import DataStores, ObjectStoreEndpoint
 from components.kube import EnvValue, SecretRef
 
 Mode = Literal["api", "websocket", "worker", "beat", "migration"]
@@ -55,6 +55,21 @@ def public_urls(config: StackConfig) -> dict[str, str]:
     }
 
 
+def storage_env(objects: ObjectStoreEndpoint | None) -> dict[str, EnvValue]:
+    """Where Dify keeps files: the shared volume through OpenDAL's fs scheme, or S3 with the pod's
+    IRSA role. With S3_USE_AWS_MANAGED_IAM a bare boto3.Session() finds the web-identity token and
+    S3_ENDPOINT and the keys are ignored (api/extensions/storage/aws_s3_storage.py @ dify 1.16.1;
+    the names: api/configs/middleware/storage/amazon_s3_storage_config.py)."""
+    if objects is None:
+        return {"STORAGE_TYPE": "opendal", "OPENDAL_SCHEME": "fs", "OPENDAL_FS_ROOT": "storage"}
+    return {
+        "STORAGE_TYPE": "s3",
+        "S3_USE_AWS_MANAGED_IAM": "true",
+        "S3_BUCKET_NAME": objects.bucket,
+        "S3_REGION": objects.region,
+    }
+
+
 def _database(ctx: AppContext) -> dict[str, EnvValue]:
     pg = ctx.stores.postgres
     env: dict[str, EnvValue] = {
@@ -75,7 +90,7 @@ def _database(ctx: AppContext) -> dict[str, EnvValue]:
 
 def _redis(ctx: AppContext) -> dict[str, EnvValue]:
     redis = ctx.stores.redis
-    return {
+    env: dict[str, EnvValue] = {
         "REDIS_HOST": redis.host,
         "REDIS_PORT": str(redis.port),
         "REDIS_USERNAME": redis.username,
@@ -88,6 +103,13 @@ def _redis(ctx: AppContext) -> dict[str, EnvValue]:
         "CELERY_BROKER_URL": ctx.broker_url,
         "CELERY_BACKEND": "redis",
     }
+    if redis.use_ssl:
+        # The code default CERT_NONE would accept any certificate (api/extensions/ext_redis.py
+        # _get_ssl_configuration @ 1.16.1); Celery's broker_use_ssl reads the same setting once the
+        # URL is rediss:// (ext_celery.py get_celery_ssl_options). The system CA store verifies
+        # ElastiCache's Amazon-issued certificate, so no CA file is needed.
+        env["REDIS_SSL_CERT_REQS"] = "CERT_REQUIRED"
+    return env
 
 
 def plugin_debugging_address(config: StackConfig) -> tuple[str, int]:
@@ -109,9 +131,7 @@ def _services(ctx: AppContext) -> dict[str, EnvValue]:
     creds = ctx.credentials
     debug_host, debug_port = plugin_debugging_address(ctx.config)
     env: dict[str, EnvValue] = {
-        "STORAGE_TYPE": "opendal",
-        "OPENDAL_SCHEME": "fs",
-        "OPENDAL_FS_ROOT": "storage",
+        **storage_env(ctx.stores.objects),
         "VECTOR_STORE": vector.kind,
         "WEAVIATE_ENDPOINT": vector.endpoint,
         "WEAVIATE_GRPC_ENDPOINT": vector.grpc_endpoint,

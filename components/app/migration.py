@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_kubernetes as k8s
 
-from components.app.api_family import SECURITY, api_container, api_volumes
+from components.app.api_family import SECURITY, api_container, api_volumes, storage_identity
 from components.app.env import AppContext
 from components.catalog import CATALOG, PREFIX, Resources
 from components.kube import labels, object_meta, pod_spec
@@ -90,6 +90,7 @@ class Migration(pulumi.ComponentResource):
                         SECURITY,
                         volumes=api_volumes(None),
                         restart_policy="Never",
+                        service_account=storage_identity(args.ctx),
                     ),
                 ),
             ),

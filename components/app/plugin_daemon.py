@@ -70,6 +70,9 @@ def plugin_daemon_env(args: AppServiceArgs) -> dict[str, EnvValue]:
         "REDIS_USERNAME": redis.username,
         "REDIS_PASSWORD": redis.password,
         "REDIS_DB": "0",
+        # No REDIS_SSL_CERT_REQS: unset, the daemon verifies the server against the system CAs,
+        # while CERT_REQUIRED would also demand a REDIS_SSL_CA_CERTS file (RedisTLSConfig,
+        # internal/types/app/config.go @ 0.6.3).
         "REDIS_USE_SSL": "true" if redis.use_ssl else "false",
         "SERVER_PORT": str(ENTRY.port()),
         "SERVER_KEY": creds["plugin-daemon-key"],
@@ -78,8 +81,7 @@ def plugin_daemon_env(args: AppServiceArgs) -> dict[str, EnvValue]:
         "PLUGIN_REMOTE_INSTALLING_HOST": "0.0.0.0",
         "PLUGIN_REMOTE_INSTALLING_PORT": str(ENTRY.port("plugin-debug")),
         "PLUGIN_WORKING_PATH": f"{STORAGE_ROOT}/cwd",
-        "PLUGIN_STORAGE_TYPE": "local",
-        "PLUGIN_STORAGE_LOCAL_ROOT": STORAGE_ROOT,
+        **plugin_storage_env(args),
         "PLUGIN_INSTALLED_PATH": "plugin",
         "PLUGIN_PACKAGE_CACHE_PATH": "plugin_packages",
         "PLUGIN_MEDIA_CACHE_PATH": "assets",
@@ -96,22 +98,32 @@ def plugin_daemon_env(args: AppServiceArgs) -> dict[str, EnvValue]:
     }
 
 
+def plugin_storage_env(args: AppServiceArgs) -> dict[str, EnvValue]:
+    """Packages and installed plugins on the claim, or in S3 with the pod's IRSA role. The
+    daemon's S3 names are its own (internal/types/app/config.go @ 0.6.3: PLUGIN_STORAGE_OSS_BUCKET,
+    S3_USE_AWS, S3_USE_AWS_MANAGED_IAM, S3_USE_PATH_STYLE, AWS_REGION), and its path-style default
+    (true) suits MinIO, not AWS. The type aws_s3 and the IAM path are dify-cloud-kit's (v0.1.3, the
+    daemon's go.mod): oss/oss.go OSS_TYPE_S3, oss/s3/s3.go config.LoadDefaultConfig, which reads
+    the web-identity token the EKS webhook injects."""
+    objects = args.ctx.stores.objects
+    if objects is None:
+        return {"PLUGIN_STORAGE_TYPE": "local", "PLUGIN_STORAGE_LOCAL_ROOT": STORAGE_ROOT}
+    return {
+        "PLUGIN_STORAGE_TYPE": "aws_s3",
+        "PLUGIN_STORAGE_OSS_BUCKET": objects.bucket,
+        "S3_USE_AWS": "true",
+        "S3_USE_AWS_MANAGED_IAM": "true",
+        "S3_USE_PATH_STYLE": "false",
+        "AWS_REGION": objects.region,
+    }
+
+
 class PluginDaemon(pulumi.ComponentResource):
     def __init__(self, name: str, args: PluginDaemonArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("dify:app:PluginDaemon", name, None, opts)
         version = image_tag(args.image)
-        claim = k8s.core.v1.PersistentVolumeClaim(
-            f"{name}-pvc",
-            metadata=object_meta(
-                f"{ENTRY.name}-storage", args.namespace, labels(ENTRY.key, args.instance, version), SKIP_AWAIT
-            ),
-            spec=k8s.core.v1.PersistentVolumeClaimSpecArgs(
-                access_modes=[args.storage_access_mode],
-                storage_class_name=args.storage_class,
-                resources=k8s.core.v1.VolumeResourceRequirementsArgs(requests={"storage": args.storage_size}),
-            ),
-            opts=pulumi.ResourceOptions(parent=self),
-        )
+        objects = args.ctx.stores.objects
+        storage = self._storage_volume(name, args, labels(ENTRY.key, args.instance, version))
         ready = http_probe("/health/check", period=10)
         container = ContainerSpec(
             name="plugin-daemon",
@@ -125,7 +137,7 @@ class PluginDaemon(pulumi.ComponentResource):
             startup=startup(ready, budget_seconds=300),
             mounts=[mount("storage", STORAGE_ROOT), mount("tmp", "/tmp"), mount("home", HOME)],
         )
-        shared_rwo = args.storage_access_mode == "ReadWriteOnce"
+        shared_rwo = objects is None and args.storage_access_mode == "ReadWriteOnce"
         deployed = deploy(
             self,
             name,
@@ -133,24 +145,39 @@ class PluginDaemon(pulumi.ComponentResource):
                 ENTRY,
                 args,
                 [container],
-                volumes=[
-                    k8s.core.v1.VolumeArgs(
-                        name="storage",
-                        persistent_volume_claim=k8s.core.v1.PersistentVolumeClaimVolumeSourceArgs(
-                            claim_name=claim.metadata.name
-                        ),
-                    ),
-                    empty_dir("tmp", "1Gi"),
-                    empty_dir("home", "2Gi"),
-                ],
+                volumes=[storage, empty_dir("tmp", "1Gi"), empty_dir("home", "2Gi")],
                 # Two daemons on one RWO working directory race on plugin venvs; stop first.
                 strategy="Recreate" if shared_rwo else "RollingUpdate",
+                service_account=objects.service_account if objects is not None else None,
             ),
         )
         self.deployment = deployed.deployment
         self.service = deployed.service
         self.debug_service = self._debug_service(name, args, labels(ENTRY.key, args.instance, version))
         self.register_outputs({"url": ENTRY.url()})
+
+    def _storage_volume(
+        self, name: str, args: PluginDaemonArgs, object_labels: dict[str, str]
+    ) -> k8s.core.v1.VolumeArgs:
+        """/app/storage: the claim, or on S3 a per-pod working directory. There the daemon keeps
+        only what it rebuilds from the bucket at start (extracted plugins and their venvs), so
+        replicas need no shared volume (the plugin packages themselves are in S3)."""
+        if args.ctx.stores.objects is not None:
+            return empty_dir("storage", args.storage_size)
+        claim = k8s.core.v1.PersistentVolumeClaim(
+            f"{name}-pvc",
+            metadata=object_meta(f"{ENTRY.name}-storage", args.namespace, object_labels, SKIP_AWAIT),
+            spec=k8s.core.v1.PersistentVolumeClaimSpecArgs(
+                access_modes=[args.storage_access_mode],
+                storage_class_name=args.storage_class,
+                resources=k8s.core.v1.VolumeResourceRequirementsArgs(requests={"storage": args.storage_size}),
+            ),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        return k8s.core.v1.VolumeArgs(
+            name="storage",
+            persistent_volume_claim=k8s.core.v1.PersistentVolumeClaimVolumeSourceArgs(claim_name=claim.metadata.name),
+        )
 
     def _debug_service(
         self, name: str, args: PluginDaemonArgs, object_labels: dict[str, str]

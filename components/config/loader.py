@@ -17,9 +17,13 @@ import pulumi
 import pulumi.runtime.config as runtime_config
 from pydantic import BaseModel, ValidationError
 
+from components.config.aws import aws_problems
+from components.config.budget import budget_problems
 from components.config.errors import NAMESPACE, ConfigError, format_validation_error, key_path, problem
+from components.config.ingress_tls import ingress_tls_problems
 from components.config.models import StackConfig
 from components.config.resources import effective_resources
+from components.config.scaling import scaling_problems
 from components.config.types import cpu_millis, memory_bytes
 
 
@@ -152,8 +156,10 @@ def _semantic_problems(config: StackConfig, secret_keys: set[str]) -> list[str]:
         problems.append(problem(["host"], config.host, "a host without :port when ingress.enabled is true"))
     if config.ingress.tls_secret_name and config.scheme != "https":
         problems.append(problem(["scheme"], config.scheme, '"https" when ingress.tlsSecretName is set'))
-    if config.replicas.plugin_daemon > 1 and config.persistence.plugin_storage.access_mode != "ReadWriteMany":
-        # Daemons sharing one working directory race on plugin venvs (dify-helm #207).
+    shared_plugin_storage = config.persistence.plugin_storage.access_mode == "ReadWriteMany"
+    if config.replicas.plugin_daemon > 1 and not shared_plugin_storage and not config.aws.enabled:
+        # Daemons sharing one working directory race on plugin venvs (dify-helm #207); on S3 each
+        # daemon has a working directory of its own.
         problems.append(
             problem(
                 ["replicas", "pluginDaemon"],
@@ -162,6 +168,9 @@ def _semantic_problems(config: StackConfig, secret_keys: set[str]) -> list[str]:
             )
         )
     problems += _plugin_debugging_problems(config)
+    problems += aws_problems(config.aws)
+    problems += scaling_problems(config)
+    problems += ingress_tls_problems(config)
     if len(config.sandbox_namespace) > 63:
         # The sandbox's namespace is "<namespace>-sandbox", itself a DNS-1123 label.
         problems.append(
@@ -178,7 +187,8 @@ def _semantic_problems(config: StackConfig, secret_keys: set[str]) -> list[str]:
         needed = {"resend": "resendApiKey", "sendgrid": "sendgridApiKey"}.get(mail.type)
         if needed and needed not in secret_keys:
             problems.append(f"{key_path([needed])}: is missing (expected a secret when mail.type is {mail.type})")
-    return problems
+    # Last: the budget needs every maximum and the server's max_connections settled first.
+    return problems or budget_problems(config)
 
 
 def parse_config(raw: Mapping[str, Any], secret_keys: set[str]) -> StackConfig:

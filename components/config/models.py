@@ -12,6 +12,9 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic.alias_generators import to_camel
 
+from components.config.aws import AwsSettings
+from components.config.ingress_tls import IngressTls
+from components.config.scaling import AutoscalingSettings
 from components.config.types import (
     BodySize,
     Cidr,
@@ -137,6 +140,7 @@ class IngressSettings(_Model):
     enabled: Flag = False
     class_name: StrictStr | None = None
     tls_secret_name: DnsSubdomain | None = None
+    tls: IngressTls = Field(default=IngressTls(), description="Who terminates TLS: secret, cert-manager or alb.")
     annotations: dict[str, str] = Field(default_factory=dict)
 
 
@@ -337,6 +341,9 @@ class StackConfig(_Model):
     image_registry: Registry | None = Field(default=None, description="Mirror that replaces docker.io.")
     kubernetes: KubernetesSettings = Field(default=KubernetesSettings(), description="Kubernetes provider.")
     replicas: ReplicaCounts = Field(default=ReplicaCounts(), description="Replicas per service.")
+    autoscaling: AutoscalingSettings = Field(
+        default=AutoscalingSettings(), description="HPAs for api, web, worker, sandbox; KEDA for the worker."
+    )
     resources: dict[ServiceName, ResourceOverride] = Field(
         default_factory=dict, description="Per-service requests/limits overrides."
     )
@@ -355,6 +362,11 @@ class StackConfig(_Model):
     mail: MailSettings | None = Field(default=None, description="Outgoing mail (invites, password resets).")
     app: AppSettings = Field(default=AppSettings(), description="Dify api/worker settings.")
     monitoring: MonitoringSettings = Field(default=MonitoringSettings(), description="Metrics, alerts and dashboards.")
+    aws: AwsSettings = Field(default=AwsSettings(), description="Managed data tier on AWS: RDS, ElastiCache, S3, IRSA.")
+    protect: Flag = Field(
+        default=False,
+        description="Protect stateful resources (databases, cache, bucket, volumes) from deletion: true in prod.",
+    )
 
     @property
     def sandbox_namespace(self) -> str:

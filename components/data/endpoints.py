@@ -1,7 +1,7 @@
 """The interface between data stores and Dify: what an app needs to reach Postgres, Redis and
 the vector store, independent of where they run.
 
-The in-cluster components (dev) and managed services (prod: RDS, ElastiCache) both produce these
+The in-cluster components (dev) and managed services (prod: RDS, ElastiCache, S3) both produce these
 endpoints; the Dify components only ever see this module, so swapping a store touches no app
 code.
 """
@@ -15,7 +15,7 @@ from urllib.parse import quote
 
 import pulumi
 
-from components.kube import SecretRef
+from components.kube import SecretRef, WorkloadIdentity
 
 
 @dataclass(frozen=True)
@@ -60,9 +60,21 @@ class VectorStoreEndpoint:
 
 
 @dataclass(frozen=True)
+class ObjectStoreEndpoint:
+    """An S3 bucket reached through IRSA: pods that name ``service_account`` get the role's
+    web-identity token from the EKS pod identity webhook, so no access key exists anywhere."""
+
+    bucket: pulumi.Input[str]
+    region: str
+    service_account: WorkloadIdentity
+
+
+@dataclass(frozen=True)
 class DataStores:
     postgres: PostgresEndpoint
     redis: RedisEndpoint
     vector: VectorStoreEndpoint
     # What Dify workloads must wait for (StatefulSets on dev, managed instances on prod).
     ready: Sequence[pulumi.Resource] = field(default_factory=tuple)
+    # None: Dify's files live on the shared volume (dev); set: on S3 (prod on AWS).
+    objects: ObjectStoreEndpoint | None = None

@@ -12,6 +12,7 @@ import pulumi_kubernetes as k8s
 from components.catalog import CATALOG, Entry, ServiceKey
 from components.config.models import StackConfig
 from components.config.resources import effective_resources
+from components.data.endpoints import DataStores
 from components.kube import ContainerSpec, SecretRef, SecurityProfile, labels, object_meta
 from components.monitoring.scrape import Namespaces
 from components.versions import ImageKey, image, image_tag
@@ -33,6 +34,8 @@ class MonitoringContext:
     # The exporters' credentials, copied into the monitoring namespace.
     db_password: SecretRef | None = None
     redis_password: SecretRef | None = None
+    # The Dify data stores; with dify:aws the exporters read RDS and ElastiCache through them.
+    stores: DataStores | None = None
 
     def namespace(self, name: str) -> pulumi.Input[str]:
         return self.namespaces[name]

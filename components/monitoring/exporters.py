@@ -3,6 +3,7 @@ endpoints' view, each one small Deployment that Prometheus discovers by pod.
 
 - PostgresExporter (postgres_exporter v0.20.1): DATA_SOURCE_URI/USER/PASS, the password from
   the monitoring namespace's copy of the Dify database Secret; pg_stat_activity, pg_settings.
+  With dify:aws both exporters read RDS and ElastiCache over TLS instead of the in-cluster stores.
 - RedisExporter (redis_exporter v1.88.0): REDIS_ADDR and REDIS_PASSWORD; the Celery queues as
   single keys of the broker's database 1 (their list lengths: ``redis_key_size``).
 - BlackboxExporter (v0.28.0): the HTTP modules of the health probes, behind a Service that
@@ -15,8 +16,9 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from components.catalog import CATALOG
+from components.data.endpoints import DataStores
 from components.kube import SecurityProfile, http_probe, mount, tcp_probe
-from components.monitoring.context import ContextArgs, run
+from components.monitoring.context import ContextArgs, MonitoringContext, run
 from components.monitoring.prometheus import dumps
 
 core = k8s.core.v1
@@ -65,21 +67,44 @@ BLACKBOX_MODULES = {
 }
 
 
+def _managed(ctx: MonitoringContext) -> DataStores | None:
+    """The stores when they are RDS and ElastiCache (dify:aws), else None (in-cluster Services)."""
+    return ctx.stores if ctx.config.aws.enabled else None
+
+
+def postgres_source(ctx: MonitoringContext) -> tuple[pulumi.Input[str], str]:
+    """DATA_SOURCE_URI and the user: the in-cluster Service without TLS, or RDS, which refuses
+    plain connections (rds.force_ssl), with sslmode=require (lib/pq, postgres_exporter's driver)."""
+    stores = _managed(ctx)
+    if stores is None:
+        address = CATALOG["postgres"].address("postgres", namespace=ctx.names.dify)
+        return f"{address}/{ctx.database}?sslmode=disable", ctx.db_user
+    pg = stores.postgres
+    uri = pulumi.Output.concat(pg.host, ":", str(pg.port), "/", pg.database, "?sslmode=require")
+    return uri, pg.username
+
+
+def redis_address(ctx: MonitoringContext) -> pulumi.Input[str]:
+    """REDIS_ADDR: rediss:// for ElastiCache (transit encryption required); the image carries the
+    CA bundle (redis_exporter v1.88.0 Dockerfile copies /etc/ssl/certs) and verifies by default."""
+    stores = _managed(ctx)
+    if stores is None:
+        return f"redis://{CATALOG['redis'].address('redis', namespace=ctx.names.dify)}"
+    redis = stores.redis
+    return pulumi.Output.concat("rediss://" if redis.use_ssl else "redis://", redis.host, ":", str(redis.port))
+
+
 class PostgresExporter(pulumi.ComponentResource):
     def __init__(self, name: str, args: ContextArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("dify:monitoring:PostgresExporter", name, None, opts)
         ctx = args.ctx
         assert ctx.db_password is not None
-        address = CATALOG["postgres"].address("postgres", namespace=ctx.names.dify)
+        uri, user = postgres_source(ctx)
         container = ctx.container(
             "postgres-exporter",
             "postgres_exporter",
             NOBODY,
-            env={
-                "DATA_SOURCE_URI": f"{address}/{ctx.database}?sslmode=disable",
-                "DATA_SOURCE_USER": ctx.db_user,
-                "DATA_SOURCE_PASS": ctx.db_password,
-            },
+            env={"DATA_SOURCE_URI": uri, "DATA_SOURCE_USER": user, "DATA_SOURCE_PASS": ctx.db_password},
             readiness=tcp_probe("metrics"),
             liveness=tcp_probe("metrics", period=20),
         )
@@ -98,7 +123,7 @@ class RedisExporter(pulumi.ComponentResource):
             # The image's own uid (redis_exporter Dockerfile USER 59000:59000).
             SecurityProfile(run_as_user=59000, run_as_group=59000),
             env={
-                "REDIS_ADDR": f"redis://{CATALOG['redis'].address('redis', namespace=ctx.names.dify)}",
+                "REDIS_ADDR": redis_address(ctx),
                 "REDIS_PASSWORD": ctx.redis_password,
                 "REDIS_EXPORTER_CHECK_SINGLE_KEYS": ",".join(f"db{BROKER_DB}={q}" for q in CELERY_QUEUES),
             },

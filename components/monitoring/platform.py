@@ -12,6 +12,7 @@ from components.config.loader import StackSettings
 from components.config.models import StackConfig
 from components.core.credentials import Credentials
 from components.core.namespaces import namespace
+from components.data.endpoints import DataStores
 from components.flows import monitoring_services
 from components.monitoring.cluster import NODE_EXPORTER_REASON
 from components.monitoring.context import MonitoringContext
@@ -62,6 +63,7 @@ def monitoring_args(
     namespaces: Mapping[str, pulumi.Output[str]],
     credentials: Credentials,
     settings: StackSettings,
+    stores: DataStores | None = None,
 ) -> MonitoringArgs:
     names = Namespaces(
         config.namespace, config.sandbox_namespace, config.monitoring_namespace, config.node_exporter_namespace
@@ -71,6 +73,7 @@ def monitoring_args(
         names=names,
         namespaces={config.namespace: dify_ns, config.sandbox_namespace: sandbox_ns, **namespaces},
         instance=instance,
+        stores=stores,
     )
     return MonitoringArgs(
         ctx=ctx,

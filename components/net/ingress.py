@@ -38,7 +38,9 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from components.catalog import CATALOG
+from components.config.ingress_tls import IngressTls
 from components.config.models import EdgeSettings
+from components.net.alb import ALB_CLASS, alb_annotations, alb_groups, backend_annotations, object_name
 from components.net.nginx_conf import (
     ALLOW_LISTED_PREFIXES,
     EMBEDDABLE_PREFIXES,
@@ -83,6 +85,9 @@ class IngressArgs:
     collaboration: bool = True
     edge: EdgeSettings = field(default_factory=EdgeSettings)
     public_url: str = "https://localhost"
+    tls: IngressTls = field(default_factory=IngressTls)
+    # The ALB IngressGroup's name (ingress.tls.mode alb): one ALB per stack.
+    alb_group: str = NAME
 
 
 def ingress_paths(collaboration: bool) -> list[IngressPath]:
@@ -151,13 +156,41 @@ def _edge_annotations(group: _Group, edge: EdgeSettings, public: PublicUrl) -> d
     return annotations
 
 
+CLUSTER_ISSUER = "cert-manager.io/cluster-issuer"
+
+
+def alb_objects(
+    collaboration: bool,
+    group: str,
+    certificate_arn: str,
+    user: Mapping[str, str] | None = None,
+    waf_acl_arn: str | None = None,
+) -> list[IngressObject]:
+    """One object per backend for the AWS Load Balancer Controller (components/net/alb.py)."""
+    shared = alb_annotations(group, certificate_arn, waf_acl_arn)
+    objects = [
+        IngressObject(
+            object_name(service),
+            [IngressPath(path, CATALOG[service].name, port) for path, port in paths],
+            {**shared, **backend_annotations(service), **(user or {})},
+        )
+        for service, paths in alb_groups(collaboration).items()
+    ]
+    return sorted(objects, key=lambda obj: obj.name != NAME)
+
+
 def ingress_objects(
     collaboration: bool,
     edge: EdgeSettings | None = None,
     public_url: str = "https://localhost",
     user: Mapping[str, str] | None = None,
+    tls: IngressTls | None = None,
+    alb_group: str = NAME,
 ) -> list[IngressObject]:
     """The Ingress objects, ``dify`` first, each with its paths (routing-table order) and annotations."""
+    tls = tls or IngressTls()
+    if tls.mode == "alb" and tls.certificate_arn:
+        return alb_objects(collaboration, alb_group, tls.certificate_arn, user, tls.waf_acl_arn)
     edge = edge or EdgeSettings()
     public = PublicUrl.parse(public_url)
     groups: dict[_Group, list[IngressPath]] = {}
@@ -172,8 +205,20 @@ def ingress_objects(
         groups[webapp] = [IngressPath(prefix, web, "http") for prefix in EMBEDDABLE_PREFIXES]
     base = ingress_annotations(user or {}, edge)
     ordered = sorted(groups.items(), key=lambda item: item[0].name != NAME)
+    # cert-manager's ingress-shim makes one Certificate per Ingress and TLS secretName: asked by
+    # every object, they would fight over the one Secret. The main object asks; all serve it.
+    issuer = {CLUSTER_ISSUER: tls.cluster_issuer} if tls.mode == "cert-manager" and tls.cluster_issuer else {}
     return [
-        IngressObject(group.name, paths, {**base, **_edge_annotations(group, edge, public), **(user or {})})
+        IngressObject(
+            group.name,
+            paths,
+            {
+                **base,
+                **_edge_annotations(group, edge, public),
+                **(issuer if group.name == NAME else {}),
+                **(user or {}),
+            },
+        )
         for group, paths in ordered
     ]
 
@@ -185,6 +230,17 @@ def _check_host(host: str | None, tls_secret_name: str | None) -> None:
         raise ValueError("an Ingress TLS block needs a host to put in the certificate's hosts list")
 
 
+def _tls(args: IngressArgs, alb: bool) -> list[networking.IngressTLSArgs] | None:
+    if not args.host:
+        return None
+    if alb:
+        # The certificate is the ACM ARN annotation; the TLS block still names the host it covers.
+        return [networking.IngressTLSArgs(hosts=[args.host])]
+    if args.tls_secret_name:
+        return [networking.IngressTLSArgs(hosts=[args.host], secret_name=args.tls_secret_name)]
+    return None
+
+
 class Ingress(pulumi.ComponentResource):
     ingress: networking.Ingress
     ingresses: list[networking.Ingress]
@@ -194,12 +250,15 @@ class Ingress(pulumi.ComponentResource):
         _check_host(args.host, args.tls_secret_name)
         self.ingresses = [
             self._ingress(name + obj.name.removeprefix(NAME), obj, args)
-            for obj in ingress_objects(args.collaboration, args.edge, args.public_url, args.annotations)
+            for obj in ingress_objects(
+                args.collaboration, args.edge, args.public_url, args.annotations, args.tls, args.alb_group
+            )
         ]
         self.ingress = self.ingresses[0]
         self.register_outputs({"name": self.ingress.metadata.name})
 
     def _ingress(self, resource_name: str, obj: IngressObject, args: IngressArgs) -> networking.Ingress:
+        alb = args.tls.mode == "alb"
         http_paths = [
             networking.HTTPIngressPathArgs(
                 path=p.path,
@@ -221,12 +280,8 @@ class Ingress(pulumi.ComponentResource):
                 annotations=obj.annotations,
             ),
             spec=networking.IngressSpecArgs(
-                ingress_class_name=args.class_name,
-                tls=(
-                    [networking.IngressTLSArgs(hosts=[args.host], secret_name=args.tls_secret_name)]
-                    if args.tls_secret_name and args.host
-                    else None
-                ),
+                ingress_class_name=ALB_CLASS if alb else args.class_name,
+                tls=_tls(args, alb),
                 rules=[
                     networking.IngressRuleArgs(
                         host=args.host, http=networking.HTTPIngressRuleValueArgs(paths=http_paths)

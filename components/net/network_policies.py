@@ -27,11 +27,13 @@ from components.flows import (
     Flow,
     IngressController,
     Internet,
+    KedaOperator,
     Nodes,
     OperatorPrometheus,
     Peer,
     Pods,
     Port,
+    VpcCidrs,
 )
 from components.kube import object_meta, selector
 from components.net.squid_conf import PRIVATE_NETWORKS
@@ -53,6 +55,8 @@ class Selectors:
     ingress_namespace: str
     # The operator's Prometheus (monitoring.mode operator), when one scrapes us.
     operator_namespace: str = "monitoring"
+    # KEDA's operator (autoscaling.keda), when it reads the in-cluster Redis.
+    keda_namespace: str = "keda"
 
 
 @dataclass
@@ -68,6 +72,8 @@ class NetworkPoliciesArgs:
     deployed: Collection[ServiceKey]
     selectors: Selectors
     allow_private_ips: Sequence[str] = ()
+    # dify:aws.vpcCidrs: where the managed data stores live.
+    vpc_cidrs: Sequence[str] = ()
 
     def namespace_of(self, key: ServiceKey) -> str:
         return self.placement.get(key, self.default_namespace)
@@ -131,6 +137,16 @@ def _peers(peer: Peer, args: NetworkPoliciesArgs) -> list[networking.NetworkPoli
                 pod_selector=meta.LabelSelectorArgs(match_labels={"app.kubernetes.io/name": "prometheus"}),
             )
         ]
+    if isinstance(peer, KedaOperator):
+        # The whole namespace: KEDA's charts label the operator pod differently across releases,
+        # and the namespace holds KEDA alone.
+        return [
+            networking.NetworkPolicyPeerArgs(
+                namespace_selector=meta.LabelSelectorArgs(match_labels={NAMESPACE_LABEL: args.selectors.keda_namespace})
+            )
+        ]
+    if isinstance(peer, VpcCidrs):
+        return [networking.NetworkPolicyPeerArgs(ip_block=networking.IPBlockArgs(cidr=cidr)) for cidr in args.vpc_cidrs]
     if isinstance(peer, Anyone):
         return None
     raise TypeError(f"unknown peer {peer!r}")

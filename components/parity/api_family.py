@@ -37,7 +37,6 @@ _API_ROWS = merge(
         "DB_PORT",
         "DB_USERNAME",
         "DB_DATABASE",
-        "SQLALCHEMY_POOL_SIZE",
         "REDIS_PORT",
         "REDIS_USERNAME",
         "REDIS_DB",
@@ -90,6 +89,9 @@ _API_ROWS = merge(
         "CONSOLE_CORS_ALLOW_ORIGINS": Differs("the console API accepts only its own public origin, not *"),
         "LOG_OUTPUT_FORMAT": Differs("json by default (dify:app.logOutputFormat) so cluster log pipelines parse it"),
         "MIGRATION_ENABLED": Differs("false: only the migration Job migrates, before any api-image pod starts"),
+        "SQLALCHEMY_POOL_SIZE": Differs(
+            "dify:app.sqlalchemyPoolSize, upstream's 30 by default; the connection budget may ask for less"
+        ),
         "SQLALCHEMY_POOL_PRE_PING": Differs("true: a pooled connection dropped while idle is replaced before use"),
         "SERVER_WORKER_CONNECTIONS": Differs(
             "50 (dify:app.serverWorkerConnections): upstream's 10 lets 10 SSE streams fill a worker"

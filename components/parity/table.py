@@ -23,7 +23,8 @@ from components.parity.infra import (
     SSRF_PROXY_ROWS,
     WEAVIATE_ROWS,
 )
-from components.parity.model import Differs, Rows, Same, Unset
+from components.parity.managed import MANAGED
+from components.parity.model import Differs, Rows, Same, Unset, override
 from components.parity.services import AGENT_BACKEND_ROWS, PLUGIN_DAEMON_ROWS, SANDBOX_ROWS, WEB_ROWS
 from components.versions import DIFY_RELEASE
 
@@ -67,6 +68,14 @@ WORKLOADS: dict[str, tuple[str, ServiceKey]] = {
 }
 
 
+def table_for(managed: bool) -> dict[str, Rows]:
+    """The table of a stack: with ``dify:aws`` the managed data tier's verdicts replace the
+    in-cluster ones (components/parity/managed.py)."""
+    if not managed:
+        return TABLE
+    return {service: override(rows_, MANAGED.get(service, {})) for service, rows_ in TABLE.items()}
+
+
 def object_name(service: str) -> str:
     return CATALOG[WORKLOADS[service][1]].name
 
@@ -94,10 +103,12 @@ def coverage(snapshot: Mapping[str, Mapping[str, str]]) -> list[str]:
 Rendered = Mapping[str, str | None]
 
 
-def problems(service: str, upstream: Mapping[str, str], rendered: Rendered) -> list[str]:
+def problems(
+    service: str, upstream: Mapping[str, str], rendered: Rendered, table: Mapping[str, Rows] = TABLE
+) -> list[str]:
     """Disagreements between one container's rendered env and its rows."""
     found = []
-    for name, verdict in sorted(TABLE[service].items()):
+    for name, verdict in sorted(table[service].items()):
         where = f"{service} {name}"
         if isinstance(verdict, Same):
             if name not in rendered:

@@ -60,6 +60,21 @@ def _rds_deletion(args: ResourceValidationArgs, report: Report) -> None:
         report(f"{_where(args)}: deletionProtection is not true")
 
 
+def _rds_final_snapshot(args: ResourceValidationArgs, report: Report) -> None:
+    # skipFinalSnapshot defaults to false, and then RDS needs a name to snapshot to on delete.
+    if args.resource_type in RDS:
+        if args.props.get("skipFinalSnapshot") is True:
+            report(f"{_where(args)}: skipFinalSnapshot is true: a delete drops the data with no snapshot")
+        elif not args.props.get("finalSnapshotIdentifier"):
+            report(f"{_where(args)}: no finalSnapshotIdentifier: a delete cannot take the final snapshot")
+
+
+def _cache_snapshots(args: ResourceValidationArgs, report: Report) -> None:
+    if args.resource_type == REDIS_GROUP and float(args.props.get("snapshotRetentionLimit") or 0) < 1:
+        # 0 (the default) turns automatic backups off.
+        report(f"{_where(args)}: snapshotRetentionLimit is 0: no automatic backups")
+
+
 def _rds_public(args: ResourceValidationArgs, report: Report) -> None:
     if args.resource_type == RDS_INSTANCE and args.props.get("publiclyAccessible") is True:
         report(f"{_where(args)}: publiclyAccessible is true")
@@ -200,6 +215,10 @@ POLICIES = [
        {"minDays": {"type": "integer", "minimum": 1, "maximum": 35, "default": 7}}),
     _p("aws-rds-deletion-protection", "RDS instances and clusters have deletion protection.", Severity.HIGH,
        "Set deletion_protection=True.", _rds_deletion),
+    _p("aws-rds-final-snapshot", "RDS takes a final snapshot when the instance or cluster is deleted.", Severity.HIGH,
+       "Leave skip_final_snapshot false and set final_snapshot_identifier.", _rds_final_snapshot),
+    _p("aws-elasticache-snapshots", "ElastiCache replication groups keep automatic daily snapshots.", Severity.MEDIUM,
+       "Set snapshot_retention_limit to 1 or more (days).", _cache_snapshots),
     _p("aws-rds-not-public", "RDS instances are not publicly accessible.", Severity.CRITICAL,
        "Set publicly_accessible=False and place the instance in private subnets.", _rds_public),
     _p("aws-elasticache-encryption", "ElastiCache replication groups encrypt in transit and at rest.",

@@ -140,14 +140,22 @@ HOST_VARS = {"DB_HOST": "DB_PORT", "REDIS_HOST": "REDIS_PORT"}
 def _hosts(args: StackValidationArgs, report: Report) -> None:
     services = _services(args)
     external = set(config(args, "dify-datastore-hosts-exist", "externalHosts") or [])
+    # A managed endpoint of the stack and the port its resource listens on.
+    managed: dict[str, float] = {}
     for r in args.resources:
         for field in AWS_ENDPOINTS.get(r.resource_type, ()):
             if r.props.get(field):
-                external.add(str(r.props[field]).split(":")[0])
+                endpoint = str(r.props[field]).split(":")[0]
+                external.add(endpoint)
+                if r.props.get("port") is not None:
+                    managed[endpoint] = float(r.props["port"])
     for r, service, ns, env in _workloads(args):
         literal = {str(e.get("name")): e.get("value") for e in env if "value" in e}
         for host_var, port_var in HOST_VARS.items():
             host = literal.get(host_var)
+            port = literal.get(port_var)
+            if host in managed and port and float(port) != managed[host]:
+                report(f"{service}: {port_var}={port} is not the port {managed[host]:g} of {host}", r.urn)
             if not host or host in external:
                 continue
             parts = str(host).split(".")
@@ -155,7 +163,6 @@ def _hosts(args: StackValidationArgs, report: Report) -> None:
             if target not in services:
                 report(f"{service}: {host_var}={host} is neither a Service of the stack nor a known endpoint", r.urn)
                 continue
-            port = literal.get(port_var)
             if port and float(port) not in services[target]:
                 report(f"{service}: {port_var}={port} is not a port of Service {target[0]}/{target[1]}", r.urn)
 

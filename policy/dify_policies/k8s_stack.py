@@ -64,31 +64,54 @@ def _default_deny(args: StackValidationArgs, report: Report) -> None:
             report(f"namespace {ns}: no default-deny NetworkPolicy for {' and '.join(missing)}")
 
 
-def _replicas(r: PolicyResource) -> float:
-    return float((r.props.get("spec") or {}).get("replicas", 1))
+Scaled = dict[tuple[str, str], float]
+
+
+def _autoscaled(args: StackValidationArgs) -> Scaled:
+    """(namespace, Deployment) → the fewest pods its HPA or KEDA ScaledObject keeps."""
+    found: Scaled = {}
+    for r in _objects(args, "HorizontalPodAutoscaler", "ScaledObject"):
+        spec = r.props.get("spec") or {}
+        target = str((spec.get("scaleTargetRef") or {}).get("name"))
+        # The fields' API defaults: an HPA keeps 1, a ScaledObject may go to 0.
+        keda = kind_of(r.resource_type) == "ScaledObject"
+        low = spec.get("minReplicaCount", 0) if keda else spec.get("minReplicas", 1)
+        found[(_ns(r), target)] = float(low)
+    return found
+
+
+def _replicas(r: PolicyResource, pod: Pod, scaled: Scaled) -> float:
+    # An autoscaled Deployment has no replicas field (the autoscaler owns it): count its minimum.
+    spec = r.props.get("spec") or {}
+    if "replicas" not in spec and (pod.namespace, pod.name) in scaled:
+        return scaled[(pod.namespace, pod.name)]
+    return float(spec.get("replicas", 1))
 
 
 def _pdb(args: StackValidationArgs, report: Report) -> None:
     pdbs = list(_objects(args, "PodDisruptionBudget"))
+    scaled = _autoscaled(args)
     for r, pod in _pods(args):
-        if pod.kind not in ("Deployment", "StatefulSet") or _replicas(r) < 2:
+        if pod.kind not in ("Deployment", "StatefulSet") or _replicas(r, pod, scaled) < 2:
             continue
         labels = pod.meta.get("labels") or {}
         if not any(
             _ns(p) == pod.namespace and labels_match((p.props.get("spec") or {}).get("selector"), labels) for p in pdbs
         ):
-            report(f"{pod.where}: {_replicas(r):g} replicas and no PodDisruptionBudget", r.urn)
+            report(f"{pod.where}: {_replicas(r, pod, scaled):g} replicas and no PodDisruptionBudget", r.urn)
 
 
 def _min_replicas(args: StackValidationArgs, report: Report) -> None:
     minimum = float(config(args, "k8s-deployment-min-replicas", "minReplicas"))
     singletons = config(args, "k8s-deployment-min-replicas", "singletons") or []
+    scaled = _autoscaled(args)
     for r, pod in _pods(args):
-        if pod.kind != "Deployment" or _replicas(r) >= minimum:
+        replicas = _replicas(r, pod, scaled)
+        if pod.kind != "Deployment" or replicas >= minimum:
             continue
         if any(fnmatch.fnmatchcase(pod.name, s["workload"]) for s in singletons):
             continue
-        report(f"{pod.where}: {_replicas(r):g} replica(s) < {minimum:g}; one node drain takes it down", r.urn)
+        report(f"{pod.where}: {replicas:g} replica(s) < {minimum:g}; one node drain takes it down", r.urn)
 
 
 def _sa_token(args: StackValidationArgs, report: Report) -> None:
@@ -121,7 +144,7 @@ DEFAULT_DENY = stack_policy(
 )
 PDB = stack_policy(
     "k8s-stack-pdb",
-    "Every Deployment or StatefulSet with two or more replicas has a PodDisruptionBudget.",
+    "Every Deployment or StatefulSet with two or more replicas (or an autoscaler minimum of two) has a PDB.",
     Severity.MEDIUM,
     "The workload builder adds a PDB from two replicas up; keep the selector equal to the pod labels.",
     _pdb,

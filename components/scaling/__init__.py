@@ -1,0 +1,1 @@
+"""Autoscaling: HorizontalPodAutoscalers (hpa.py) and the KEDA queue scaler (keda.py)."""
