@@ -25,7 +25,8 @@ CONTAINER_LOGS = "/var/log/containers"
 # where it stopped instead of re-shipping every file.
 DATA_PATH = "/usr/share/filebeat/data"
 INPUT_ID = "dify-container-logs"
-# Filebeat's own HTTP endpoint (stats, liveness), bound to the pod's loopback only.
+# Filebeat's own HTTP endpoint (GET / answers with the beat's info): the kubelet's probes dial the
+# pod IP, so it binds every interface; the namespace's default-deny NetworkPolicy keeps peers out.
 HTTP_PORT = 5066
 
 
@@ -63,7 +64,7 @@ def filebeat_config(*, namespaces: Sequence[str], logstash_hosts: Sequence[str])
         "path.data": DATA_PATH,
         "output.logstash": {"hosts": list(logstash_hosts)},
         "http.enabled": True,
-        "http.host": "localhost",
+        "http.host": "0.0.0.0",
         "http.port": HTTP_PORT,
         # Filebeat's own log goes to stderr (the container log), never to files in the image.
         "logging.to_stderr": True,
