@@ -28,7 +28,14 @@ class SecretRef:
     key: str
 
 
-EnvValue = pulumi.Input[str] | SecretRef
+@dataclass(frozen=True)
+class FieldRef:
+    """A field of the pod itself (``spec.nodeName``): what the Downward API hands a container."""
+
+    field_path: str
+
+
+EnvValue = pulumi.Input[str] | SecretRef | FieldRef
 EnvMap = Mapping[str, EnvValue]
 
 
@@ -81,6 +88,9 @@ def env_vars(env: EnvMap) -> list[core.EnvVarArgs]:
                 secret_key_ref=core.SecretKeySelectorArgs(name=value.secret_name, key=value.key)
             )
             out.append(core.EnvVarArgs(name=name, value_from=source))
+        elif isinstance(value, FieldRef):
+            field_source = core.EnvVarSourceArgs(field_ref=core.ObjectFieldSelectorArgs(field_path=value.field_path))
+            out.append(core.EnvVarArgs(name=name, value_from=field_source))
         else:
             out.append(core.EnvVarArgs(name=name, value=value))
     return out

@@ -72,8 +72,15 @@ def cluster(objects: Sequence[Mapping[str, Any]], config: StackConfig) -> Cluste
     return Cluster.from_objects(objects, extra_namespaces=namespaces, extra_pods=pods)
 
 
+def probe_ports(config: StackConfig) -> tuple[tuple[int, str], ...]:
+    """PROBE_PORTS plus every numbered port of the stack's table (an external Elasticsearch's
+    9243, say), so each promised flow is probed."""
+    numbered = {p for flow in flows(config) for p in flow.ports if not isinstance(p, str)}
+    return (*PROBE_PORTS, *sorted(numbered - set(PROBE_PORTS)))
+
+
 def rendered_matrix(objects: Sequence[Mapping[str, Any]], config: StackConfig) -> set[Flow]:
-    return cluster(objects, config).matrix(EXTERNALS, PROBE_PORTS)
+    return cluster(objects, config).matrix(EXTERNALS, probe_ports(config))
 
 
 def _covered(ip: str, cidrs: Sequence[str]) -> bool:
@@ -110,7 +117,7 @@ def expected_matrix(objects: Sequence[Mapping[str, Any]], config: StackConfig) -
 
     def ports(target: Pod | External, wanted: Sequence[Port]) -> set[tuple[int, str]]:
         if not wanted:
-            return set(PROBE_PORTS) | (set(target.ports.values()) if isinstance(target, Pod) else set())
+            return set(probe_ports(config)) | (set(target.ports.values()) if isinstance(target, Pod) else set())
         resolved = set()
         for port in wanted:
             if isinstance(port, str):

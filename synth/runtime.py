@@ -142,7 +142,10 @@ def check_container(pod: Obj, container: Obj) -> list[str]:
         return [f"no runtime contract for image {container.get('image')}"]
     contract = CONTRACTS[key]
     env = _literal_env(container)
-    mode_name = (env.get(contract.mode_env) or "") if contract.mode_env else "default"
+    mode_name = "default"
+    if contract.mode_env:
+        # Without its mode variable a container runs the image's default mode, where there is one.
+        mode_name = env.get(contract.mode_env) or ("default" if "default" in contract.modes else "")
     mode = contract.modes.get(mode_name)
     if mode is None:
         return [f"{key} has no traced mode {mode_name!r} (known: {', '.join(contract.modes)})"]

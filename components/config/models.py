@@ -12,6 +12,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic.alias_generators import to_camel
 
+from components.config.logging import LoggingSettings
 from components.config.types import (
     BodySize,
     Cidr,
@@ -77,6 +78,11 @@ ServiceName = Literal[
     "postgresExporter",
     "redisExporter",
     "otelCollector",
+    "elasticsearch",
+    "logstash",
+    "kibana",
+    "filebeat",
+    "loggingBootstrap",
 ]
 
 
@@ -355,6 +361,7 @@ class StackConfig(_Model):
     mail: MailSettings | None = Field(default=None, description="Outgoing mail (invites, password resets).")
     app: AppSettings = Field(default=AppSettings(), description="Dify api/worker settings.")
     monitoring: MonitoringSettings = Field(default=MonitoringSettings(), description="Metrics, alerts and dashboards.")
+    logging: LoggingSettings = Field(default=LoggingSettings(), description="Central logging (Elastic Stack).")
 
     @property
     def sandbox_namespace(self) -> str:
@@ -372,6 +379,17 @@ class StackConfig(_Model):
         """node-exporter alone: it reads the node's /proc, /sys and / through hostPath volumes,
         which only Pod Security ``privileged`` admits."""
         return f"{self.namespace}-monitoring-host"
+
+    @property
+    def logging_namespace(self) -> str:
+        """Elasticsearch, Logstash, Kibana and the bootstrap Job: restricted, like Dify's."""
+        return f"{self.namespace}-logging"
+
+    @property
+    def logging_host_namespace(self) -> str:
+        """Filebeat alone: root with read-only hostPath mounts of the node's logs, which only Pod
+        Security ``privileged`` admits (like node-exporter's namespace)."""
+        return f"{self.namespace}-logging-host"
 
     @property
     def public_url(self) -> str:

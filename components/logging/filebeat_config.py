@@ -56,6 +56,10 @@ def filebeat_config(*, namespaces: Sequence[str], logstash_hosts: Sequence[str])
                         "add_kubernetes_metadata": {
                             "host": "${NODE_NAME}",
                             "matchers": [{"logs_path": {"logs_path": f"{CONTAINER_LOGS}/"}}],
+                            # Pod, namespace and node metadata only (the defaults since 8.10.4,
+                            # stated so the RBAC of components/logging/filebeat.py is exactly
+                            # pods, namespaces and nodes): no ReplicaSet or Job lookups.
+                            "add_resource_metadata": {"deployment": False, "cronjob": False},
                         }
                     }
                 ],

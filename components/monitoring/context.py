@@ -22,6 +22,16 @@ rbac = k8s.rbac.v1
 
 
 @dataclass(frozen=True)
+class LogsSource:
+    """The log store Grafana reads (dify:logging with the bundled Elasticsearch): its URL and the
+    read-only user the logging bootstrap Job creates."""
+
+    url: str
+    user: str
+    password: pulumi.Output[str]
+
+
+@dataclass(frozen=True)
 class MonitoringContext:
     config: StackConfig
     names: Namespaces
@@ -33,6 +43,9 @@ class MonitoringContext:
     # The exporters' credentials, copied into the monitoring namespace.
     db_password: SecretRef | None = None
     redis_password: SecretRef | None = None
+    # Grafana's Elasticsearch data source, when logging runs the bundled cluster.
+    logs: LogsSource | None = None
+    logs_password: SecretRef | None = None
 
     def namespace(self, name: str) -> pulumi.Input[str]:
         return self.namespaces[name]

@@ -14,7 +14,7 @@ from components.core.credentials import Credentials
 from components.core.namespaces import namespace
 from components.flows import monitoring_services
 from components.monitoring.cluster import NODE_EXPORTER_REASON
-from components.monitoring.context import MonitoringContext
+from components.monitoring.context import LogsSource, MonitoringContext
 from components.monitoring.scrape import Namespaces
 from components.monitoring.stack import Monitoring, MonitoringArgs
 
@@ -62,6 +62,7 @@ def monitoring_args(
     namespaces: Mapping[str, pulumi.Output[str]],
     credentials: Credentials,
     settings: StackSettings,
+    logs: LogsSource | None = None,
 ) -> MonitoringArgs:
     names = Namespaces(
         config.namespace, config.sandbox_namespace, config.monitoring_namespace, config.node_exporter_namespace
@@ -78,4 +79,5 @@ def monitoring_args(
         db_password=credentials.values["db-password"],
         redis_password=credentials.values["redis-password"],
         receiver_url=settings.secrets.get("alertmanagerReceiverUrl"),
+        logs=logs,
     )
