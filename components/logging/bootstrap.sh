@@ -34,8 +34,8 @@ secret() {
 
 # Each password is read into a variable first: a failed check inside "$(...)" in an argument
 # list would not stop the script.
-password=$(secret "$ES_PASSWORD_FILE")
-printf 'Authorization: Basic %s\n' "$(printf '%s:%s' "$ES_USER" "$password" | base64 -w0)" >"$WORK/auth-header"
+pw=$(secret "$ES_PASSWORD_FILE")
+printf 'Authorization: Basic %s\n' "$(printf '%s:%s' "$ES_USER" "$pw" | base64 -w0)" >"$WORK/auth-header"
 
 TLS=()
 if [[ -n ${ES_CA_FILE:-} ]]; then
@@ -75,15 +75,15 @@ wait_for() {
 }
 
 user_body() { # PASSWORD_FILE ROLE OUT
-    password=$(secret "$1")
-    printf '{"password":"%s","roles":["%s"]}' "$password" "$2" >"$3"
+    pw=$(secret "$1")
+    printf '{"password":"%s","roles":["%s"]}' "$pw" "$2" >"$3"
 }
 
 wait_for elasticsearch "$ES_URL/_cluster/health?wait_for_status=yellow&timeout=5s"
 
 if [[ -n ${KIBANA_SYSTEM_PASSWORD_FILE:-} ]]; then
-    password=$(secret "$KIBANA_SYSTEM_PASSWORD_FILE")
-    printf '{"password":"%s"}' "$password" >"$WORK/kibana-system.json"
+    pw=$(secret "$KIBANA_SYSTEM_PASSWORD_FILE")
+    printf '{"password":"%s"}' "$pw" >"$WORK/kibana-system.json"
     request POST "$ES_URL/_security/user/kibana_system/_password" "$WORK/kibana-system.json"
 fi
 
@@ -106,6 +106,6 @@ if [[ -n ${KIBANA_URL:-} ]]; then
     request POST "$KIBANA_URL/api/data_views/data_view" "$BODIES/data-view.json"
 fi
 
-unset password
+unset pw
 rm -f "$WORK"/auth-header "$WORK"/*.json "$WORK/response"
 echo "bootstrap: done"

@@ -33,6 +33,22 @@ SANDBOX_CAPABILITIES = ["SYS_CHROOT", "SETUID", "SETGID", "CHOWN", "DAC_OVERRIDE
 SANDBOX = {"workload": "dify-sandbox", "namespace": "*-sandbox", "containers": ["sandbox"], "reason": SANDBOX_REASON}
 # local_sandbox: agent shell sessions write under /home and /mnt/drive (restricted does not
 # require a read-only root, so it stays in the restricted namespace).
+# Filebeat (its own <namespace>-logging-host namespace, privileged): reads the root-owned container
+# logs through read-only hostPath and keeps its registry on the node (components/logging/filebeat.py).
+FILEBEAT_REASON = "Filebeat reads the node's root-owned container logs through read-only hostPath"
+FILEBEAT = {
+    "workload": "dify-filebeat",
+    "namespace": "*-logging-host",
+    "containers": ["filebeat"],
+    "reason": FILEBEAT_REASON,
+}
+# node-exporter (its own <namespace>-monitoring-host namespace): read-only /proc, /sys and /.
+NODE_EXPORTER = {
+    "workload": "dify-node-exporter",
+    "namespace": "*-monitoring-host",
+    "containers": ["node-exporter"],
+    "reason": "node-exporter reads the node's /proc, /sys and root filesystem through read-only hostPath",
+}
 LOCAL_SANDBOX = {
     "workload": "dify-local-sandbox",
     "namespace": "*",
@@ -215,7 +231,7 @@ NON_ROOT = resource_policy(
     "Set securityContext.runAsNonRoot: true and a non-zero runAsUser; an image that must run as root "
     "goes into the 'allow' list with its reason and carries the dify-pulumi/security-exception annotation.",
     pod_validator(_non_root),
-    {"allow": allow_list_schema("workloads that must run as root", [SANDBOX])},
+    {"allow": allow_list_schema("workloads that must run as root", [SANDBOX, FILEBEAT])},
 )
 CAPABILITIES = resource_policy(
     "k8s-workload-drop-all-capabilities",
@@ -265,7 +281,13 @@ HOST_PATH = resource_policy(
     Severity.HIGH,
     "Use an emptyDir, PVC or projected volume; list a log shipper in 'allow' with its reason.",
     pod_validator(_host_path),
-    {"allow": allow_list_schema("workloads that mount host paths", [])},
+    # Volumes are the pod's, so these entries name no container.
+    {
+        "allow": allow_list_schema(
+            "workloads that mount host paths",
+            [{k: v for k, v in entry.items() if k != "containers"} for entry in (FILEBEAT, NODE_EXPORTER)],
+        )
+    },
 )
 READ_ONLY_ROOT = resource_policy(
     "k8s-workload-read-only-root",
