@@ -116,8 +116,13 @@ class Kibana(pulumi.ComponentResource):
             metadata=object_meta(CATALOG[KEY].name, ctx.logging, ctx.labels(KEY, "kibana"), annotations),
             spec=networking.IngressSpecArgs(
                 ingress_class_name=config.ingress.class_name,
-                # The host's certificate comes with the Dify Ingress (tlsSecretName lives in
-                # Dify's namespace); the controller serves one certificate per host.
+                # An Ingress names a Secret of its own namespace: the certificate of
+                # ingress.tlsSecretName must exist in the logging namespace too (README).
+                tls=(
+                    [networking.IngressTLSArgs(hosts=[config.host], secret_name=config.ingress.tls_secret_name)]
+                    if config.ingress.tls_secret_name
+                    else None
+                ),
                 rules=[
                     networking.IngressRuleArgs(
                         host=config.host,
