@@ -104,7 +104,8 @@ def _tls(typ: str, seed: str) -> dict[str, Any]:
     """pulumi-tls outputs: placeholder PEM blocks (keys as secrets, as the provider marks them)."""
     if typ == "tls:index/privateKey:PrivateKey":
         return {
-            "privateKeyPem": rpc.wrap_rpc_secret(_pem("PRIVATE KEY", seed)),
+            "privateKeyPem": rpc.wrap_rpc_secret(_pem("EC PRIVATE KEY", seed)),
+            "privateKeyPemPkcs8": rpc.wrap_rpc_secret(_pem("PRIVATE KEY", seed)),
             "publicKeyPem": _pem("PUBLIC KEY", seed),
         }
     if typ == "tls:index/certRequest:CertRequest":

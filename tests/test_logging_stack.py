@@ -144,9 +144,8 @@ def test_security_on_and_no_mmap_single_node_in_dev() -> None:
     assert settings["xpack.security.transport.ssl.enabled"] is False
 
 
-@AWAITING_PROD
-def test_prod_three_nodes_with_transport_tls_pdb_and_zone_spread(prod: Recording) -> None:
-    objs = objects(prod)
+def test_prod_three_nodes_with_transport_tls_pdb_and_zone_spread() -> None:
+    objs = _objs("prod", PROD_SIZE)
     es = find(objs, "StatefulSet", "dify-elasticsearch")
     assert es["spec"]["replicas"] == 3
     settings = yaml.safe_load(_config_map(objs, "elasticsearch.yml")["elasticsearch.yml"])
@@ -172,10 +171,9 @@ def test_prod_three_nodes_with_transport_tls_pdb_and_zone_spread(prod: Recording
     assert (headless["spec"]["clusterIP"], headless["spec"]["publishNotReadyAddresses"]) == ("None", True)
 
 
-@AWAITING_PROD
-def test_retention_per_environment(prod: Recording) -> None:
+def test_retention_per_environment() -> None:
     dev_policy = json.loads(_config_map(_objs(), "ilm-policy.json")["ilm-policy.json"])
-    prod_policy = json.loads(_config_map(objects(prod), "ilm-policy.json")["ilm-policy.json"])
+    prod_policy = json.loads(_config_map(_objs("prod", PROD_SIZE), "ilm-policy.json")["ilm-policy.json"])
     assert dev_policy["policy"]["phases"]["delete"]["min_age"] == "7d"
     assert prod_policy["policy"]["phases"]["delete"]["min_age"] == "30d"
 

@@ -70,7 +70,8 @@ class TransportCertificates(pulumi.ComponentResource):
                 opts=child,
             )
             data[f"{pod}.crt"] = cert.cert_pem
-            data[f"{pod}.key"] = key.private_key_pem
+            # PKCS#8: the key format every Elasticsearch release reads, whatever the algorithm.
+            data[f"{pod}.key"] = key.private_key_pem_pkcs8
         self.secret = k8s.core.v1.Secret(
             f"{name}-secret",
             metadata=object_meta(None, args.namespace, args.labels),

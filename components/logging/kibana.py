@@ -18,7 +18,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from components.catalog import CATALOG, ServiceKey
-from components.kube import SecretRef, empty_dir, http_probe, mount, object_meta, startup
+from components.kube import EnvValue, SecretRef, empty_dir, http_probe, mount, object_meta, startup
 from components.logging.context import ELASTIC, LoggingContext
 from components.logging.settings import KIBANA_HOME, heap_mb
 from components.net.ingress import ingress_annotations
@@ -52,7 +52,7 @@ class Kibana(pulumi.ComponentResource):
         config = ctx.config
         expose = config.logging.kibana.expose
         keys = args.keys_secret.metadata.name
-        env: dict[str, object] = {
+        env: dict[str, EnvValue] = {
             "SERVER_HOST": "0.0.0.0",
             "SERVER_NAME": CATALOG[KEY].name,
             "ELASTICSEARCH_HOSTS": args.elasticsearch_url,

@@ -105,7 +105,9 @@ def queue_max_bytes(claim_size: str) -> str:
 
 
 def pipelines_yml() -> list[dict[str, Any]]:
-    return [{"pipeline.id": "dify", "path.config": f"{PIPELINE_DIR}/*.conf"}]
+    # ECS compatibility off: the Dify pipeline keeps the seed's flat fields (level, message,
+    # trace_id at the root), which the index template maps.
+    return [{"pipeline.id": "dify", "path.config": f"{PIPELINE_DIR}/*.conf", "pipeline.ecs_compatibility": "disabled"}]
 
 
 def ilm_policy(retention_days: int) -> dict[str, Any]:
