@@ -7,8 +7,10 @@ its Service and headless Service; with several nodes also the transport certific
 (components/logging/certificates.py), a PodDisruptionBudget and zone spread.
 
 Security is on: the ``elastic`` password is generated (components/logging/credentials.py) and
-read from a file at the first start (ELASTIC_PASSWORD_FILE); the probes authenticate with it
-without putting it on a command line.
+reaches the first start as ELASTIC_PASSWORD from the Secret. Not ELASTIC_PASSWORD_FILE: the
+image's entrypoint refuses a file whose mode is not 400 or 600 (bin/docker-env-from-file.sh), and a
+Secret volume readable by uid 1000 through fsGroup is 0440. The probes authenticate with the same
+variable without putting it on a command line.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ import pulumi_kubernetes as k8s
 import yaml
 
 from components.catalog import CATALOG, ServiceKey
-from components.kube import empty_dir, exec_probe, mount, startup, tcp_probe
+from components.kube import SecretRef, empty_dir, exec_probe, mount, startup, tcp_probe
 from components.logging.certificates import TransportCertificates, TransportCertificatesArgs
 from components.logging.context import (
     ELASTIC,
@@ -42,12 +44,11 @@ from components.logging.settings import (
 
 core = k8s.core.v1
 KEY: ServiceKey = "elasticsearch"
-PASSWORD_DIR = "/run/secrets/elastic"
 # The health call the probes make, authenticated from the Secret file through curl's config on
 # stdin (never argv): local=true answers from this node's view, so a node is ready once it has
 # joined a cluster with an elected master.
 _HEALTH = (
-    f'pw=$(<{PASSWORD_DIR}/password); curl -sf -o /dev/null -K - <<< "user = \\"elastic:$pw\\"" '
+    'curl -sf -o /dev/null -K - <<< "user = \\"elastic:$ELASTIC_PASSWORD\\"" '
     '"http://127.0.0.1:9200/_cluster/health?local=true"'
 )
 
@@ -83,14 +84,12 @@ class Elasticsearch(pulumi.ComponentResource):
             empty_dir("config", "64Mi"),
             empty_dir("logs", "256Mi"),
             empty_dir("tmp", "256Mi"),
-            secret_volume("elastic", args.elastic_secret),
         ]
         mounts = [
             mount("config", f"{ES_HOME}/config"),
             mount("data", f"{ES_HOME}/data"),
             mount("logs", f"{ES_HOME}/logs"),
             mount("tmp", "/tmp"),
-            mount("elastic", PASSWORD_DIR, read_only=True),
         ]
         if replicas > 1:
             certificates = TransportCertificates(
@@ -111,7 +110,7 @@ class Elasticsearch(pulumi.ComponentResource):
             KEY,
             "elasticsearch",
             ELASTIC,
-            env={"ELASTIC_PASSWORD_FILE": f"{PASSWORD_DIR}/password"},
+            env={"ELASTIC_PASSWORD": SecretRef(args.elastic_secret.metadata.name, "password")},
             readiness=health,
             liveness=tcp_probe("http", period=20, failures=6),
             # First start: keystore, security index, and with three nodes the master election.
