@@ -16,7 +16,7 @@ import pytest
 from synth.harness import run_program, stack_config
 from synth.mocks import Recording
 from tests.conftest import objects, synth_with
-from tests.lookup import Obj, kinds
+from tests.lookup import Obj, find, kinds
 
 FAKE_CURL = r"""#!/usr/bin/env python3
 import json, os, pathlib, sys
@@ -89,7 +89,7 @@ def external_stack(logging: dict[str, Any], stack: str = "dev") -> Recording:
 
 
 def _job(objs: list[Obj]) -> Obj:
-    return next(j for j in kinds(objs, "Job") if "logging-bootstrap" in j["metadata"]["name"])
+    return find(objs, "Job", "dify-logging-bootstrap")
 
 
 def _files(objs: list[Obj]) -> dict[str, str]:

@@ -5,6 +5,7 @@ host access; one Elastic version; three transport-TLS nodes with a PDB in prod; 
 
 from __future__ import annotations
 
+import copy
 import json
 from typing import Any
 
@@ -17,6 +18,7 @@ from synth.__main__ import validate
 from synth.footprint import logging_requests
 from synth.harness import stack_config
 from synth.mocks import Recording
+from synth.runtime import check_runtime_contracts
 from tests.conftest import objects, synth_with
 from tests.lookup import Obj, env, find, kinds
 from tests.test_logging_bootstrap import external_stack
@@ -33,10 +35,6 @@ WORKLOADS = {
 }
 
 
-# The init container that copies config/ and the bootstrap Job run the Elastic images for our own
-# steps (DIFY_ELASTIC_STEP); until components/images/logging.py gives those steps their modes,
-# synth's runtime-contract check reads them as servers (/work/notes/logging-coordination.md).
-AWAITING_STEP_MODES = pytest.mark.xfail(reason="image contract modes for DIFY_ELASTIC_STEP not yet registered")
 # Pulumi.prod.yaml turns logging on once both stacks synth clean with it (the modes above).
 AWAITING_PROD = pytest.mark.xfail(reason="Pulumi.prod.yaml's dify:logging block lands with the step modes")
 
@@ -92,7 +90,6 @@ def test_on_in_prod(prod: Recording) -> None:
     ],
     ids=["dev-on", "dev-off", "dev-with-monitoring", "dev-three-nodes", "prod-off", "prod-exposed", "dev-debug"],
 )
-@AWAITING_STEP_MODES
 def test_synth_validates(stack: str, logging: dict[str, Any], extra: dict[str, Any]) -> None:
     config, secret_keys = stack_config(stack)
     for key, value in {"logging": logging, **extra}.items():
@@ -102,7 +99,6 @@ def test_synth_validates(stack: str, logging: dict[str, Any], extra: dict[str, A
     assert validate(objs, settings.kubernetes.version, settings) == []
 
 
-@AWAITING_STEP_MODES
 def test_synth_validates_with_an_external_cluster() -> None:
     config, secret_keys = stack_config("dev")
     config["dify:logging"] = json.dumps(EXTERNAL)
@@ -349,15 +345,92 @@ def test_plugin_daemon_logs_json_like_the_api(dev: Recording) -> None:
 
 def test_dev_footprint_meets_the_target() -> None:
     found = logging_requests(_objs())
-    by_component = {name.split("-job-")[0]: value for name, value in found.items()}
     mi = 2**20
-    assert by_component == {
+    assert found == {
         "dify-elasticsearch": (250, 1024 * mi),
         "dify-logstash": (200, 768 * mi),
         "dify-kibana": (200, 512 * mi),
         "dify-filebeat": (50, 100 * mi),
-        "logging-bootstrap": (50, 64 * mi),
+        "dify-logging-bootstrap": (50, 64 * mi),
     }
     cpu, memory = sum(c for c, _ in found.values()), sum(m for _, m in found.values())
     assert (cpu, memory) == (750, 2468 * mi)
     assert cpu <= 1000 and memory <= 2.5 * 2**30
+
+
+def _runtime(change: Any) -> list[str]:
+    objs = copy.deepcopy(objects(synth_with("dev", logging=ON), show_secrets=False))
+    change(objs)
+    return check_runtime_contracts(objs)
+
+
+def _init(objs: list[Obj], name: str) -> Obj:
+    (init,) = find(objs, "StatefulSet", name)["spec"]["template"]["spec"]["initContainers"]
+    return init  # type: ignore[no-any-return]
+
+
+def test_copy_step_needs_its_target_mount() -> None:
+    def change(objs: list[Obj]) -> None:
+        init = _init(objs, "dify-elasticsearch")
+        init["volumeMounts"] = [m for m in init["volumeMounts"] if m["mountPath"] != "/mnt/config"]
+
+    assert _runtime(change) == [
+        "StatefulSet/dify-logging/dify-elasticsearch container copy-config: writes /mnt/config at start on a "
+        "read-only root filesystem without a writable mount (components/logging/context.py copy_config: "
+        "cp -a <home>/config/. /mnt/config/, then our files)"
+    ]
+
+
+def test_a_step_without_its_variable_is_checked_as_the_server() -> None:
+    def change(objs: list[Obj]) -> None:
+        _init(objs, "dify-logstash")["env"] = []
+
+    problems = _runtime(change)
+    assert [p.split(" at start")[0] for p in problems] == [
+        "StatefulSet/dify-logging/dify-logstash container copy-config: writes /usr/share/logstash/config/logstash.yml",
+        "StatefulSet/dify-logging/dify-logstash container copy-config: writes /usr/share/logstash/data",
+    ]
+
+
+def test_elasticsearch_needs_a_writable_config_directory() -> None:
+    def change(objs: list[Obj]) -> None:
+        main = find(objs, "StatefulSet", "dify-elasticsearch")["spec"]["template"]["spec"]["containers"][0]
+        main["volumeMounts"] = [m for m in main["volumeMounts"] if m["name"] != "config"]
+
+    problems = _runtime(change)
+    assert [p.split(" at start")[0] for p in problems] == [
+        "StatefulSet/dify-logging/dify-elasticsearch container elasticsearch: writes /usr/share/elasticsearch/config"
+    ]
+
+
+def test_bootstrap_step_writes_only_its_work_directory() -> None:
+    def change(objs: list[Obj]) -> None:
+        job = find(objs, "Job", "dify-logging-bootstrap")["spec"]["template"]["spec"]["containers"][0]
+        job["volumeMounts"] = [m for m in job["volumeMounts"] if m["mountPath"] != "/tmp"]
+
+    assert _runtime(change) == [
+        "Job/dify-logging/dify-logging-bootstrap container logging-bootstrap: writes /tmp at start on a read-only "
+        "root filesystem without a writable mount (components/logging/bootstrap.sh: the auth header, request "
+        "bodies and answers under $WORK)"
+    ]
+
+
+def test_kibana_probes_follow_its_base_path() -> None:
+    exposed = copy.deepcopy(objects(synth_with("prod", logging={**PROD_SIZE, "kibana": {"expose": True}}, **EXPOSED)))
+    kibana = find(exposed, "Deployment", "dify-kibana")["spec"]["template"]["spec"]["containers"][0]
+    assert kibana["readinessProbe"]["httpGet"]["path"] == "/kibana/api/status"
+    assert check_runtime_contracts(exposed) == []
+    kibana["readinessProbe"]["httpGet"]["path"] = "/api/status"
+    assert check_runtime_contracts(exposed) == [
+        "Deployment/dify-prod-logging/dify-kibana container kibana: readinessProbe requests /api/status, which is "
+        "no health endpoint of the image (it has /kibana/api/status)"
+    ]
+
+    def unexposed(objs: list[Obj]) -> None:
+        main = find(objs, "Deployment", "dify-kibana")["spec"]["template"]["spec"]["containers"][0]
+        main["livenessProbe"]["httpGet"]["path"] = "/kibana/api/status"
+
+    assert _runtime(unexposed) == [
+        "Deployment/dify-logging/dify-kibana container kibana: livenessProbe requests /kibana/api/status, which is "
+        "no health endpoint of the image (it has /api/status)"
+    ]

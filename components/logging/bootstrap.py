@@ -20,9 +20,9 @@ from pathlib import Path
 import pulumi
 import pulumi_kubernetes as k8s
 
-from components.catalog import ServiceKey
+from components.catalog import CATALOG, ServiceKey
 from components.kube import EnvValue, empty_dir, mount, object_meta, pod_spec
-from components.logging.context import ELASTIC, STEP_ENV, LoggingContext, config_volume, secret_volume
+from components.logging.context import ELASTIC, LoggingContext, config_volume, secret_volume
 from components.logging.settings import (
     ILM_POLICY,
     READER_ROLE,
@@ -32,6 +32,7 @@ from components.logging.settings import (
     WRITER_USER,
     bootstrap_files,
 )
+from components.logging.steps import STEP_ENV
 
 core = k8s.core.v1
 KEY: ServiceKey = "logging-bootstrap"
@@ -114,7 +115,9 @@ class Bootstrap(pulumi.ComponentResource):
         ]
         self.job = k8s.batch.v1.Job(
             f"{name}-job",
-            metadata=object_meta(None, ctx.logging, object_labels),
+            # A fixed name (`kubectl -n <ns>-logging logs job/dify-logging-bootstrap`); a changed
+            # spec replaces the Job, deleting the old one first.
+            metadata=object_meta(CATALOG[KEY].name, ctx.logging, object_labels),
             spec=k8s.batch.v1.JobSpecArgs(
                 backoff_limit=6,
                 active_deadline_seconds=1800,

@@ -24,6 +24,7 @@ from components.kube import (
     selector,
     service,
 )
+from components.logging.steps import COPY_TARGET, STEP_ENV
 from components.versions import ImageKey, image, image_tag
 from components.workload import spread
 
@@ -34,8 +35,6 @@ meta = k8s.meta.v1
 # The Elastic images run as elasticsearch/logstash/kibana, uid 1000 with gid 0 (their Dockerfiles);
 # fsGroup 1000 makes the claims writable for it.
 ELASTIC = SecurityProfile(run_as_user=1000, run_as_group=0, fs_group=1000)
-# Set on the containers that run an Elastic image for one of our steps instead of its server.
-STEP_ENV = "DIFY_ELASTIC_STEP"
 
 
 @dataclass(frozen=True)
@@ -107,9 +106,9 @@ def copy_config(
     (Elasticsearch its keystore, Logstash's env2yaml its logstash.yml), which a read-only root
     filesystem would refuse, and an emptyDir mounted there would hide the image's jvm.options.
     ``files``: settings file → its path under config/."""
-    steps = [f"cp -a {home}/config/. /mnt/config/"]
+    steps = [f"cp -a {home}/config/. {COPY_TARGET}/"]
     for source, target in files.items():
-        steps.append(f"mkdir -p $(dirname /mnt/config/{target}) && cp /mnt/settings/{source} /mnt/config/{target}")
+        steps.append(f"mkdir -p $(dirname {COPY_TARGET}/{target}) && cp /mnt/settings/{source} {COPY_TARGET}/{target}")
     return ContainerSpec(
         name="copy-config",
         image=ctx.image(image_key),
@@ -118,7 +117,7 @@ def copy_config(
         command=["bash", "-c", " && ".join(steps)],
         # Names the image contract's mode for this step (components/images/logging.py).
         env={STEP_ENV: "copy-config"},
-        mounts=[mount("config", "/mnt/config"), mount("settings", "/mnt/settings", read_only=True)],
+        mounts=[mount("config", COPY_TARGET), mount("settings", "/mnt/settings", read_only=True)],
     )
 
 
