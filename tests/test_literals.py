@@ -68,6 +68,15 @@ WORKLOADS = {
     "dify-redis": ("redis", "docker.io/library/redis:6.2.20-alpine", [6379]),
     "dify-weaviate": ("weaviate", "docker.io/semitechnologies/weaviate:1.27.0", [8080, 50051]),
 }
+# Prod also runs logging (Pulumi.prod.yaml dify:logging): the Elastic Stack at 8.19.20, Filebeat's
+# DaemonSet aside. Ports: Elasticsearch HTTP 9200 and transport 9300, Logstash's beats input 5044
+# and API 9600, Kibana 5601; the bootstrap Job binds nothing.
+LOGGING_WORKLOADS = {
+    "dify-elasticsearch": ("elasticsearch", "docker.elastic.co/elasticsearch/elasticsearch:8.19.20", [9200, 9300]),
+    "dify-logstash": ("logstash", "docker.elastic.co/logstash/logstash:8.19.20", [5044, 9600]),
+    "dify-kibana": ("kibana", "docker.elastic.co/kibana/kibana:8.19.20", [5601]),
+    "dify-logging-bootstrap": ("logging-bootstrap", "docker.elastic.co/elasticsearch/elasticsearch:8.19.20", []),
+}
 
 # Where each process is told about the others (contract §2.6: these must agree across services).
 ADDRESSES = {
@@ -156,17 +165,31 @@ KINDS = {
         "StatefulSet": 3,
     },
     "prod": {
-        "ConfigMap": 4,
-        "Deployment": 12,
+        # Logging adds Filebeat's ClusterRole and binding, and its ServiceAccount.
+        "ClusterRole": 1,
+        "ClusterRoleBinding": 1,
+        # + Elasticsearch's and Logstash's settings, the pipeline, the bootstrap files, filebeat.yml.
+        "ConfigMap": 9,
+        "DaemonSet": 1,
+        # + Kibana.
+        "Deployment": 13,
         "Ingress": 4,
-        "Job": 1,
-        "Namespace": 2,
-        "NetworkPolicy": 18,
+        # + the logging bootstrap Job.
+        "Job": 2,
+        # + <namespace>-logging (restricted) and <namespace>-logging-host (privileged, Filebeat).
+        "Namespace": 4,
+        # + a default-deny in each logging namespace and one per logging workload (5).
+        "NetworkPolicy": 25,
         "PersistentVolumeClaim": 2,
-        "PodDisruptionBudget": 7,
-        "Secret": 3,
-        "Service": 13,
-        "StatefulSet": 3,
+        # + Elasticsearch's (three nodes).
+        "PodDisruptionBudget": 8,
+        # + elastic, kibana_system, the Kibana keys, the writer, the reader, the transport certificates.
+        "Secret": 9,
+        # + Elasticsearch and Logstash (each with a headless Service), Kibana.
+        "Service": 18,
+        "ServiceAccount": 1,
+        # + Elasticsearch and Logstash.
+        "StatefulSet": 5,
     },
 }
 # Every Deployment the prod stack runs with 2 replicas, Service or not (the worker has none).
@@ -234,7 +257,8 @@ def test_each_workload_runs_its_image_and_binds_its_ports(stack: str, request: p
         for o in objs
         if o["kind"] in ("Deployment", "StatefulSet", "Job")
     }
-    assert rendered == {name: [(c, i, list(p))] for name, (c, i, p) in WORKLOADS.items()}
+    expected = {**WORKLOADS, **(LOGGING_WORKLOADS if stack == "prod" else {})}
+    assert rendered == {name: [(c, i, list(p))] for name, (c, i, p) in expected.items()}
 
 
 @pytest.mark.parametrize(("workload", "name"), sorted(ADDRESSES))
@@ -263,7 +287,8 @@ def test_object_counts_are_exact(stack: str, request: pytest.FixtureRequest) -> 
 def test_pdbs_are_exactly_the_replicated_deployments(dev: Recording, prod: Recording) -> None:
     assert kinds(objects(dev), "PodDisruptionBudget") == []
     pdbs = kinds(objects(prod), "PodDisruptionBudget")
-    assert {p["metadata"]["name"] for p in pdbs} == PROD_PDBS
+    # And the three Elasticsearch nodes of prod's logging.
+    assert {p["metadata"]["name"] for p in pdbs} == PROD_PDBS | {"dify-elasticsearch"}
     for pdb in pdbs:
         assert pdb["spec"]["maxUnavailable"] == 1
         component = pdb["metadata"]["name"].removeprefix("dify-")

@@ -112,8 +112,11 @@ def test_fifty_character_namespace_fits() -> None:
     assert config.logging_host_namespace == "a" * 50 + "-logging-host"
 
 
-def test_dev_stack_keeps_logging_off() -> None:
+def test_stacks_dev_off_prod_three_nodes_thirty_days() -> None:
     assert parse_config(*_stack("dev")).logging.enabled is False
+    prod = parse_config(*_stack("prod")).logging
+    assert (prod.enabled, prod.retention_days) == (True, 30)
+    assert (prod.elasticsearch.replicas, prod.elasticsearch.storage_size) == (3, "50Gi")
 
 
 def test_external_cluster_with_its_password_parses() -> None:

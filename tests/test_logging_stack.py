@@ -35,10 +35,6 @@ WORKLOADS = {
 }
 
 
-# Pulumi.prod.yaml turns logging on once both stacks synth clean with it (the modes above).
-AWAITING_PROD = pytest.mark.xfail(reason="Pulumi.prod.yaml's dify:logging block lands with the step modes")
-
-
 def _objs(stack: str = "dev", logging: dict[str, Any] | None = None, **extra: Any) -> list[Obj]:
     return objects(synth_with(stack, logging=logging or ON, **extra))
 
@@ -72,9 +68,14 @@ def test_off_in_dev(dev: Recording) -> None:
     assert not [r for r in dev.registrations if r.type.startswith("dify:logging:")]
 
 
-@AWAITING_PROD
 def test_on_in_prod(prod: Recording) -> None:
-    assert _workloads(objects(prod)) == {(k, ns.replace("dify-", "dify-prod-", 1), n) for k, ns, n in WORKLOADS}
+    objs = objects(prod)
+    assert _workloads(objs) == {(k, ns.replace("dify-", "dify-prod-", 1), n) for k, ns, n in WORKLOADS}
+    assert find(objs, "StatefulSet", "dify-elasticsearch")["spec"]["replicas"] == 3
+    (claim,) = find(objs, "StatefulSet", "dify-elasticsearch")["spec"]["volumeClaimTemplates"]
+    assert claim["spec"]["resources"]["requests"]["storage"] == "50Gi"
+    policy = json.loads(_config_map(objs, "ilm-policy.json")["ilm-policy.json"])
+    assert policy["policy"]["phases"]["delete"]["min_age"] == "30d"
 
 
 @pytest.mark.parametrize(

@@ -151,6 +151,7 @@ def claimed_set(parent: pulumi.Resource, name: str, args: ClaimedSet) -> tuple[a
         f"{name}-headless",
         metadata=object_meta(f"{args.entry.name}-headless", args.namespace, object_labels),
         spec=core.ServiceSpecArgs(
+            type="ClusterIP",
             cluster_ip="None",
             publish_not_ready_addresses=True,
             selector=dict(pod_selector),
