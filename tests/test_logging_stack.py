@@ -15,6 +15,7 @@ import yaml
 from components.config import parse_config
 from components.routing import KIBANA_PREFIX, routes
 from synth.__main__ import validate
+from synth.flows import rendered_matrix
 from synth.footprint import logging_requests
 from synth.harness import stack_config
 from synth.mocks import Recording
@@ -435,3 +436,45 @@ def test_kibana_probes_follow_its_base_path() -> None:
         "Deployment/dify-logging/dify-kibana container kibana: livenessProbe requests /kibana/api/status, which is "
         "no health endpoint of the image (it has /api/status)"
     ]
+
+
+def _matrix(stack: str, logging: dict[str, Any], **extra: Any) -> set[tuple[str, str, int, str]]:
+    config, secret_keys = stack_config(stack)
+    for key, value in {"logging": logging, **extra}.items():
+        config[f"dify:{key}"] = value if isinstance(value, str) else json.dumps(value)
+    settings = parse_config(config, set(secret_keys))
+    return rendered_matrix(objects(synth_with(stack, logging=logging, **extra), show_secrets=False), settings)
+
+
+def test_logging_flows_are_open_and_nothing_else_reaches_elasticsearch() -> None:
+    matrix = _matrix("dev", ON, monitoring={"enabled": True})
+    expected = {
+        ("dify-filebeat", "dify-logstash", 5044, "TCP"),
+        ("dify-logstash", "dify-elasticsearch", 9200, "TCP"),
+        ("dify-kibana", "dify-elasticsearch", 9200, "TCP"),
+        ("dify-logging-bootstrap", "dify-elasticsearch", 9200, "TCP"),
+        ("dify-logging-bootstrap", "dify-kibana", 5601, "TCP"),
+        ("dify-grafana", "dify-elasticsearch", 9200, "TCP"),
+    }
+    assert expected <= matrix
+    into_elasticsearch = {src for src, dst, _, _ in matrix if dst == "dify-elasticsearch"}
+    assert into_elasticsearch == {"dify-logstash", "dify-kibana", "dify-logging-bootstrap", "dify-grafana"}
+    into_logstash = {(src, port) for src, dst, port, _ in matrix if dst == "dify-logstash"}
+    assert into_logstash == {("dify-filebeat", 5044)}
+    # A single node has no transport peers; Kibana is not behind the Ingress unless exposed.
+    assert not {(s, d) for s, d, p, _ in matrix if p == 9300}
+    assert not {s for s, d, _, _ in matrix if d == "dify-kibana"} - {"dify-logging-bootstrap"}
+
+
+def test_three_nodes_talk_transport_and_exposed_kibana_takes_the_ingress() -> None:
+    matrix = _matrix("prod", {**PROD_SIZE, "kibana": {"expose": True}}, **EXPOSED)
+    assert ("dify-elasticsearch", "dify-elasticsearch", 9300, "TCP") in matrix
+    assert {s for s, d, p, _ in matrix if p == 9300} == {"dify-elasticsearch"}
+    assert ("ingress-controller", "dify-kibana", 5601, "TCP") in matrix
+
+
+def test_filebeat_learns_its_node_from_the_downward_api() -> None:
+    daemon = find(_objs(), "DaemonSet", "dify-filebeat")
+    (container,) = daemon["spec"]["template"]["spec"]["containers"]
+    assert container["env"] == [{"name": "NODE_NAME", "valueFrom": {"fieldRef": {"fieldPath": "spec.nodeName"}}}]
+    assert container["args"] == ["-c", "/etc/filebeat/filebeat.yml", "-e"]
