@@ -3,6 +3,7 @@ builders they share: the Elastic images' config-copy init container and a Statef
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -17,6 +18,7 @@ from components.kube import (
     ContainerSpec,
     SecurityProfile,
     disruption_budget,
+    empty_dir,
     labels,
     mount,
     object_meta,
@@ -115,7 +117,7 @@ def copy_config(
         resources=effective_resources(ctx.config, CATALOG[key].config_key),
         security=ELASTIC,
         command=["bash", "-c", " && ".join(steps)],
-        # Names the image contract's mode for this step (components/images/logging.py).
+        # Names this step's mode (components/logging/steps.py).
         env={STEP_ENV: "copy-config"},
         mounts=[mount("config", COPY_TARGET), mount("settings", "/mnt/settings", read_only=True)],
     )
@@ -201,6 +203,59 @@ def claimed_set(parent: pulumi.Resource, name: str, args: ClaimedSet) -> tuple[a
     if args.replicas >= 2:
         disruption_budget(f"{name}-pdb", args.entry.name, args.namespace, object_labels, pod_selector, child)
     return stateful_set, svc
+
+
+@dataclass(kw_only=True)
+class ElasticNode:
+    """Elasticsearch or Logstash: a claimed StatefulSet of an Elastic image whose config/ is an
+    emptyDir filled by ``copy_config`` with the image's files and ours."""
+
+    key: ServiceKey
+    image_key: ImageKey
+    home: str
+    # Our files: name → (content, path under config/).
+    settings: Mapping[str, tuple[str, str]]
+    # The main container without the mounts every node has (config, data, logs, /tmp).
+    container: ContainerSpec
+    volumes: Sequence[core.VolumeArgs] = ()
+    storage_size: str
+    replicas: int = 1
+
+
+def elastic_node(parent: pulumi.Resource, name: str, ctx: LoggingContext, node: ElasticNode) -> None:
+    settings = ctx.config_map(
+        parent, f"{name}-settings", node.key, node.image_key, {f: c for f, (c, _) in node.settings.items()}
+    )
+    standard = [
+        mount("config", f"{node.home}/config"),
+        mount("data", f"{node.home}/data"),
+        # GC logs (Elasticsearch's jvm.options) and anything else the JVM writes beside them.
+        mount("logs", f"{node.home}/logs"),
+        mount("tmp", "/tmp"),
+    ]
+    claimed_set(
+        parent,
+        name,
+        ClaimedSet(
+            entry=CATALOG[node.key],
+            namespace=ctx.logging,
+            instance=ctx.instance,
+            containers=[dataclasses.replace(node.container, mounts=[*standard, *node.container.mounts])],
+            init_containers=[
+                copy_config(ctx, node.key, node.image_key, node.home, {f: t for f, (_, t) in node.settings.items()})
+            ],
+            volumes=[
+                config_volume("settings", settings),
+                empty_dir("config", "64Mi"),
+                empty_dir("logs", "256Mi"),
+                empty_dir("tmp", "256Mi"),
+                *node.volumes,
+            ],
+            data_path_size=node.storage_size,
+            storage_class=ctx.config.persistence.storage_class,
+            replicas=node.replicas,
+        ),
+    )
 
 
 def secret_volume(name: str, secret: core.Secret, items: Mapping[str, str] | None = None) -> core.VolumeArgs:

@@ -22,17 +22,9 @@ import pulumi_kubernetes as k8s
 import yaml
 
 from components.catalog import CATALOG, ServiceKey
-from components.kube import SecretRef, empty_dir, exec_probe, mount, startup, tcp_probe
+from components.kube import SecretRef, exec_probe, mount, startup, tcp_probe
 from components.logging.certificates import TransportCertificates, TransportCertificatesArgs
-from components.logging.context import (
-    ELASTIC,
-    ClaimedSet,
-    LoggingContext,
-    claimed_set,
-    config_volume,
-    copy_config,
-    secret_volume,
-)
+from components.logging.context import ELASTIC, ElasticNode, LoggingContext, elastic_node, secret_volume
 from components.logging.settings import (
     CERTS_DIR,
     ES_HOME,
@@ -68,29 +60,16 @@ class Elasticsearch(pulumi.ComponentResource):
         settings = ctx.config.logging.elasticsearch
         replicas = settings.replicas
         object_labels = ctx.labels(KEY, "elasticsearch")
-        files = {"elasticsearch.yml": "elasticsearch.yml", "heap.options": "jvm.options.d/heap.options"}
-        config_map = ctx.config_map(
-            self,
-            f"{name}-settings",
-            KEY,
-            "elasticsearch",
-            {
-                "elasticsearch.yml": yaml.safe_dump(elasticsearch_yml(replicas), sort_keys=False),
-                "heap.options": "\n".join(java_heap_options(ctx.memory_limit(KEY)).split()) + "\n",
-            },
-        )
-        volumes = [
-            config_volume("settings", config_map),
-            empty_dir("config", "64Mi"),
-            empty_dir("logs", "256Mi"),
-            empty_dir("tmp", "256Mi"),
-        ]
-        mounts = [
-            mount("config", f"{ES_HOME}/config"),
-            mount("data", f"{ES_HOME}/data"),
-            mount("logs", f"{ES_HOME}/logs"),
-            mount("tmp", "/tmp"),
-        ]
+        settings_files = {
+            "elasticsearch.yml": (yaml.safe_dump(elasticsearch_yml(replicas), sort_keys=False), "elasticsearch.yml"),
+            # Elastic's recommended place for the heap (over ES_JAVA_OPTS): a jvm.options.d file.
+            "heap.options": (
+                "\n".join(java_heap_options(ctx.memory_limit(KEY)).split()) + "\n",
+                "jvm.options.d/heap.options",
+            ),
+        }
+        volumes = []
+        mounts = []
         if replicas > 1:
             certificates = TransportCertificates(
                 f"{name}-transport",
@@ -105,30 +84,29 @@ class Elasticsearch(pulumi.ComponentResource):
             )
             volumes.append(secret_volume("certs", certificates.secret))
             mounts.append(mount("certs", CERTS_DIR, read_only=True))
-        health = exec_probe(["bash", "-c", _HEALTH], period=10, timeout=5)
         container = ctx.container(
             KEY,
             "elasticsearch",
             ELASTIC,
             env={"ELASTIC_PASSWORD": SecretRef(args.elastic_secret.metadata.name, "password")},
-            readiness=health,
+            readiness=exec_probe(["bash", "-c", _HEALTH], period=10, timeout=5),
             liveness=tcp_probe("http", period=20, failures=6),
             # First start: keystore, security index, and with three nodes the master election.
             startup=startup(tcp_probe("http"), budget_seconds=300),
             mounts=mounts,
         )
-        claimed_set(
+        elastic_node(
             self,
             name,
-            ClaimedSet(
-                entry=CATALOG[KEY],
-                namespace=ctx.logging,
-                instance=ctx.instance,
-                containers=[container],
-                init_containers=[copy_config(ctx, KEY, "elasticsearch", ES_HOME, files)],
+            ctx,
+            ElasticNode(
+                key=KEY,
+                image_key="elasticsearch",
+                home=ES_HOME,
+                settings=settings_files,
+                container=container,
                 volumes=volumes,
-                data_path_size=settings.storage_size,
-                storage_class=ctx.config.persistence.storage_class,
+                storage_size=settings.storage_size,
                 replicas=replicas,
             ),
         )

@@ -21,14 +21,13 @@ import pulumi_kubernetes as k8s
 import yaml
 
 from components.catalog import CATALOG, ServiceKey
-from components.kube import SecretRef, empty_dir, http_probe, mount, startup
+from components.kube import SecretRef, http_probe, mount, startup
 from components.logging.context import (
     ELASTIC,
-    ClaimedSet,
+    ElasticNode,
     LoggingContext,
-    claimed_set,
     config_volume,
-    copy_config,
+    elastic_node,
     secret_volume,
 )
 from components.logging.settings import (
@@ -78,33 +77,10 @@ class Logstash(pulumi.ComponentResource):
         super().__init__("dify:logging:Logstash", name, None, opts)
         ctx = args.ctx
         settings = ctx.config.logging.logstash
-        files = {"logstash.yml": "logstash.yml", "pipelines.yml": "pipelines.yml"}
-        config_map = ctx.config_map(
-            self,
-            f"{name}-settings",
-            KEY,
-            "logstash",
-            {
-                "logstash.yml": yaml.safe_dump(logstash_yml(queue_max_bytes(settings.queue_size)), sort_keys=False),
-                "pipelines.yml": yaml.safe_dump(pipelines_yml(), sort_keys=False),
-            },
-        )
         ca_file = f"{CA_DIR}/ca.crt" if args.ca_secret is not None else None
         pipeline = ctx.config_map(self, f"{name}-pipeline", KEY, "logstash", pipeline_files(settings.debug, ca_file))
-        volumes = [
-            config_volume("settings", config_map),
-            config_volume("pipeline", pipeline),
-            empty_dir("config", "64Mi"),
-            empty_dir("logs", "256Mi"),
-            empty_dir("tmp", "256Mi"),
-        ]
-        mounts = [
-            mount("config", f"{LS_HOME}/config"),
-            mount("pipeline", PIPELINE_DIR, read_only=True),
-            mount("data", f"{LS_HOME}/data"),
-            mount("logs", f"{LS_HOME}/logs"),
-            mount("tmp", "/tmp"),
-        ]
+        volumes = [config_volume("pipeline", pipeline)]
+        mounts = [mount("pipeline", PIPELINE_DIR, read_only=True)]
         if args.ca_secret is not None:
             volumes.append(secret_volume("ca", args.ca_secret, {"ca.crt": "ca.crt"}))
             mounts.append(mount("ca", CA_DIR, read_only=True))
@@ -123,18 +99,23 @@ class Logstash(pulumi.ComponentResource):
             startup=startup(http_probe("/", "api"), budget_seconds=300),
             mounts=mounts,
         )
-        claimed_set(
+        logstash_settings = yaml.safe_dump(logstash_yml(queue_max_bytes(settings.queue_size)), sort_keys=False)
+        elastic_node(
             self,
             name,
-            ClaimedSet(
-                entry=CATALOG[KEY],
-                namespace=ctx.logging,
-                instance=ctx.instance,
-                containers=[container],
-                init_containers=[copy_config(ctx, KEY, "logstash", LS_HOME, files)],
+            ctx,
+            ElasticNode(
+                key=KEY,
+                image_key="logstash",
+                home=LS_HOME,
+                settings={
+                    "logstash.yml": (logstash_settings, "logstash.yml"),
+                    "pipelines.yml": (yaml.safe_dump(pipelines_yml(), sort_keys=False), "pipelines.yml"),
+                },
+                container=container,
                 volumes=volumes,
-                data_path_size=settings.queue_size,
-                storage_class=ctx.config.persistence.storage_class,
+                # The claim holds path.data, the persistent queue (data/queue) with it.
+                storage_size=settings.queue_size,
             ),
         )
         self.hosts = [CATALOG[KEY].address("beats", namespace=ctx.names.logging)]
