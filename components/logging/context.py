@@ -6,11 +6,11 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 import pulumi
 import pulumi_kubernetes as k8s
 
+from components.area import AreaContext
 from components.catalog import CATALOG, Entry, ServiceKey
 from components.config.models import StackConfig
 from components.config.resources import effective_resources
@@ -27,7 +27,7 @@ from components.kube import (
     service,
 )
 from components.logging.steps import COPY_TARGET, STEP_ENV
-from components.versions import ImageKey, image, image_tag
+from components.versions import ImageKey, image_tag
 from components.workload import spread
 
 core = k8s.core.v1
@@ -49,7 +49,7 @@ class LoggingNames:
 
 
 @dataclass(frozen=True)
-class LoggingContext:
+class LoggingContext(AreaContext):
     config: StackConfig
     names: LoggingNames
     # Namespace name → its Output (objects take their namespace from these, ordering them after it).
@@ -68,36 +68,12 @@ class LoggingContext:
     def external(self) -> bool:
         return self.config.logging.elasticsearch.external is not None
 
-    def image(self, key: ImageKey) -> str:
-        return image(key, registry=self.config.image_registry)
-
-    def labels(self, key: ServiceKey, image_key: ImageKey) -> dict[str, str]:
-        return labels(key, self.instance, image_tag(self.image(image_key)))
-
-    def container(self, key: ServiceKey, image_key: ImageKey, security: SecurityProfile, **spec: Any) -> ContainerSpec:
-        entry = CATALOG[key]
-        return ContainerSpec(
-            name=key,
-            image=self.image(image_key),
-            resources=effective_resources(self.config, entry.config_key),
-            security=security,
-            ports=entry.ports,
-            **spec,
-        )
-
     def memory_limit(self, key: ServiceKey) -> str:
         return effective_resources(self.config, CATALOG[key].config_key).limits.memory
 
-    def config_map(
-        self, parent: pulumi.Resource, name: str, key: ServiceKey, image_key: ImageKey, data: Mapping[str, str]
-    ) -> core.ConfigMap:
-        """Auto-named on purpose: a content change renames it, which rolls the pods that mount it."""
-        return core.ConfigMap(
-            name,
-            metadata=object_meta(None, self.logging, self.labels(key, image_key)),
-            data=dict(data),
-            opts=pulumi.ResourceOptions(parent=parent),
-        )
+    @property
+    def home(self) -> pulumi.Input[str]:
+        return self.logging
 
 
 def copy_config(
@@ -270,8 +246,3 @@ def secret_volume(name: str, secret: core.Secret, items: Mapping[str, str] | Non
 
 def config_volume(name: str, config_map: core.ConfigMap) -> core.VolumeArgs:
     return core.VolumeArgs(name=name, config_map=core.ConfigMapVolumeSourceArgs(name=config_map.metadata.name))
-
-
-@dataclass
-class ContextArgs:
-    ctx: LoggingContext

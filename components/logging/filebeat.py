@@ -22,7 +22,7 @@ import pulumi_kubernetes as k8s
 import yaml
 
 from components.catalog import CATALOG, ServiceKey
-from components.kube import FieldRef, SecurityProfile, http_probe, mount, object_meta
+from components.kube import FieldRef, SecurityProfile, cluster_access, http_probe, mount, object_meta, service_account
 from components.logging.context import LoggingContext, config_volume
 from components.logging.filebeat_config import DATA_PATH, filebeat_config
 from components.workload import WorkloadArgs, deploy_daemon
@@ -58,26 +58,15 @@ class Filebeat(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self)
         object_labels = ctx.labels(KEY, "filebeat")
         account = CATALOG[KEY].name
-        core.ServiceAccount(
-            f"{name}-serviceaccount",
-            metadata=object_meta(account, ctx.host, object_labels),
-            automount_service_account_token=False,
-            opts=child,
-        )
-        cluster_role = rbac.ClusterRole(
-            f"{name}-clusterrole",
-            metadata=k8s.meta.v1.ObjectMetaArgs(name=f"{ctx.instance}-filebeat", labels=object_labels),
+        service_account(self, name, account, ctx.host, object_labels)
+        cluster_access(
+            self,
+            name,
+            role_name=f"{ctx.instance}-filebeat",
+            account=account,
+            account_namespace=ctx.names.host,
             rules=RULES,
-            opts=child,
-        )
-        rbac.ClusterRoleBinding(
-            f"{name}-clusterrolebinding",
-            metadata=k8s.meta.v1.ObjectMetaArgs(name=f"{ctx.instance}-filebeat", labels=object_labels),
-            role_ref=rbac.RoleRefArgs(
-                api_group="rbac.authorization.k8s.io", kind="ClusterRole", name=cluster_role.metadata.name
-            ),
-            subjects=[rbac.SubjectArgs(kind="ServiceAccount", name=account, namespace=ctx.names.host)],
-            opts=child,
+            object_labels=object_labels,
         )
         settings = filebeat_config(namespaces=args.namespaces, logstash_hosts=args.logstash_hosts)
         config_map = core.ConfigMap(
