@@ -478,3 +478,51 @@ def test_filebeat_learns_its_node_from_the_downward_api() -> None:
     (container,) = daemon["spec"]["template"]["spec"]["containers"]
     assert container["env"] == [{"name": "NODE_NAME", "valueFrom": {"fieldRef": {"fieldPath": "spec.nodeName"}}}]
     assert container["args"] == ["-c", "/etc/filebeat/filebeat.yml", "-e"]
+
+
+# Resource name → the component that owns it (its parent in the Pulumi tree), prod's three nodes.
+LOGGING_PARENTS = {
+    "logging-credentials-elastic": "dify:logging:Credentials",
+    "logging-credentials-writer": "dify:logging:Credentials",
+    "elasticsearch-transport-secret": "dify:logging:TransportCertificates",
+    "elasticsearch-transport-ca": "dify:logging:TransportCertificates",
+    "elasticsearch-transport": "dify:logging:Elasticsearch",
+    "elasticsearch-statefulset": "dify:logging:Elasticsearch",
+    "elasticsearch-headless": "dify:logging:Elasticsearch",
+    "elasticsearch-pdb": "dify:logging:Elasticsearch",
+    "elasticsearch-settings": "dify:logging:Elasticsearch",
+    "logstash-statefulset": "dify:logging:Logstash",
+    "logstash-pipeline": "dify:logging:Logstash",
+    "kibana-deployment": "dify:logging:Kibana",
+    "logging-bootstrap-job": "dify:logging:Bootstrap",
+    "logging-bootstrap-files": "dify:logging:Bootstrap",
+    "filebeat-daemonset": "dify:logging:Filebeat",
+    "filebeat-clusterrole": "dify:logging:Filebeat",
+    "filebeat-clusterrolebinding": "dify:logging:Filebeat",
+    "filebeat-serviceaccount": "dify:logging:Filebeat",
+    "logging-credentials": "dify:logging:Logging",
+    "elasticsearch": "dify:logging:Logging",
+    "logstash": "dify:logging:Logging",
+    "kibana": "dify:logging:Logging",
+    "logging-bootstrap": "dify:logging:Logging",
+    "filebeat": "dify:logging:Logging",
+    "logging": "dify:core:Platform",
+}
+
+
+def test_every_resource_belongs_to_its_component(prod: Recording) -> None:
+    by_urn = {r.urn: r for r in prod.registrations}
+    by_name = {r.name: r for r in prod.registrations}
+    for name, parent_type in LOGGING_PARENTS.items():
+        assert by_urn[by_name[name].parent].type == parent_type, name
+    tokens = {r.type for r in prod.registrations if r.type.startswith("dify:logging:")}
+    assert tokens == {
+        "dify:logging:Logging",
+        "dify:logging:Credentials",
+        "dify:logging:Elasticsearch",
+        "dify:logging:TransportCertificates",
+        "dify:logging:Bootstrap",
+        "dify:logging:Logstash",
+        "dify:logging:Kibana",
+        "dify:logging:Filebeat",
+    }
