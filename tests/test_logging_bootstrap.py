@@ -115,7 +115,8 @@ def _run(
     for purpose, value in secrets.items():
         (root / "run/secrets" / purpose).mkdir(parents=True, exist_ok=True)
         (root / "run/secrets" / purpose / "password").write_text(value)
-    (root / "run/secrets/elastic/ca.crt").write_text("-----BEGIN CERTIFICATE-----\n")
+    (root / "run/secrets/external-ca").mkdir(parents=True, exist_ok=True)
+    (root / "run/secrets/external-ca/ca.crt").write_text("-----BEGIN CERTIFICATE-----\n")
     (root / "tmp").mkdir(exist_ok=True)
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir(exist_ok=True)
@@ -245,7 +246,7 @@ def test_external_cluster_gets_only_policy_template_and_users(tmp_path: Path) ->
     assert result.returncode == 0, result.stderr
     assert _shape(calls) == [BUNDLED_CALLS[0], *BUNDLED_CALLS[2:8]]
     assert {c["url"].split("/")[2] for c in calls} == {"logs.example.com:9243"}
-    assert all(c["cacert"] and c["cacert"].endswith("/run/secrets/elastic/ca.crt") for c in calls)
+    assert all(c["cacert"] and c["cacert"].endswith("/run/secrets/external-ca/ca.crt") for c in calls)
     expected = "Authorization: Basic " + base64.b64encode(f"admin:{ELASTIC}".encode()).decode() + "\n"
     assert {h for c in calls for h in c["headers"] if h.startswith("Authorization")} == {expected}
     template = json.loads(next(c["body"] for c in calls if c["path"] == "/_index_template/dify-logs"))

@@ -117,6 +117,9 @@ def test_synth_validates_with_an_external_cluster() -> None:
     assert env(objs, logstash)["ELASTICSEARCH_URL"] == "https://logs.example.com:9243"
     pipeline = _config_map(objs, "dify.conf")["dify.conf"]
     assert 'ssl_certificate_authorities => ["/etc/elasticsearch-ca/ca.crt"]' in pipeline
+    # Logstash gets the CA's own Secret, never the one with the admin password.
+    secrets = {v["secret"]["secretName"] for v in logstash["spec"]["template"]["spec"]["volumes"] if "secret" in v}
+    assert [name.rsplit("-", 1)[0] for name in secrets] == ["logging-credentials-external-ca"]
 
 
 def test_workloads_and_their_namespaces() -> None:

@@ -3,7 +3,7 @@ Secret in the logging namespace, so every consumer mounts exactly the credential
 
 - ``elastic``: the bundled cluster's superuser (Elasticsearch reads ELASTIC_PASSWORD_FILE at its
   first start; the bootstrap Job uses it); with an external cluster, the user's
-  ``elasticsearchPassword`` (and ``elasticsearchCaCert``) copied here instead.
+  ``elasticsearchPassword`` copied here instead (and ``elasticsearchCaCert`` as ``external-ca``).
 - ``kibana-system``: Kibana's login, set by the bootstrap Job (Kibana 8 refuses ``elastic``).
 - ``writer``: Logstash's user, which may only create documents in dify-logs-*.
 - ``reader``: Grafana's read-only user for the Elasticsearch data source.
@@ -45,10 +45,10 @@ class Credentials(pulumi.ComponentResource):
         self._ctx, self._labels, self._prefix = ctx, args.labels, name
         self.secrets, self.values = {}, {}
         if ctx.external:
-            data = {"password": args.user_secrets["elasticsearchPassword"]}
+            self._secret("elastic", {"password": args.user_secrets["elasticsearchPassword"]})
             if "elasticsearchCaCert" in args.user_secrets:
-                data["ca.crt"] = args.user_secrets["elasticsearchCaCert"]
-            self._secret("elastic", data)
+                # Its own Secret: Logstash mounts the CA and must not be handed the admin password.
+                self._secret("external-ca", {"ca.crt": args.user_secrets["elasticsearchCaCert"]})
         else:
             self._password("elastic")
             self._password("kibana-system")

@@ -49,7 +49,6 @@ class Logging(pulumi.ComponentResource):
         credentials = Credentials("logging-credentials", CredentialsArgs(ctx, args.labels, args.user_secrets), child)
         secrets = credentials.secrets
         external = ctx.config.logging.elasticsearch.external
-        has_ca = "elasticsearchCaCert" in args.user_secrets
         kibana_url = None
         after: list[pulumi.Resource] = []
         if external is not None:
@@ -72,7 +71,7 @@ class Logging(pulumi.ComponentResource):
                 self.elasticsearch_url,
                 bootstrap_secrets,
                 kibana_url=kibana_url,
-                ca=external is not None and has_ca,
+                ca="external-ca" in secrets,
                 depends_on=after,
             ),
             child,
@@ -83,7 +82,7 @@ class Logging(pulumi.ComponentResource):
                 ctx,
                 self.elasticsearch_url,
                 secrets["writer"],
-                ca_secret=secrets["elastic"] if external is not None and has_ca else None,
+                ca_secret=secrets.get("external-ca"),
             ),
             child,
         )
