@@ -64,7 +64,9 @@ NodeCount = Annotated[int, BeforeValidator(_strict_int), AfterValidator(_node_co
 
 
 class ExternalElasticsearch(_Model):
-    url: ElasticsearchUrl = Field(description="https:// address of an existing Elasticsearch 8.x cluster (Elastic Cloud or self-managed).")
+    url: ElasticsearchUrl = Field(
+        description="https:// address of an existing Elasticsearch 8.x cluster (Elastic Cloud or self-managed)."
+    )
     username: ElasticsearchUser = Field(
         default="elastic",
         description="User the bootstrap Job creates the template, ILM policy and Logstash writer with; "
