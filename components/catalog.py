@@ -40,6 +40,12 @@ ServiceKey = Literal[
     "postgres-exporter",
     "redis-exporter",
     "otel-collector",
+    # Logging (components/logging/), only with dify:logging.enabled.
+    "elasticsearch",
+    "logstash",
+    "kibana",
+    "filebeat",
+    "logging-bootstrap",
 ]
 
 
@@ -141,8 +147,25 @@ _MONITORING = (
     ),
 )
 
-CATALOG: dict[ServiceKey, Entry] = {entry.key: entry for entry in (*_ENTRIES, *_MONITORING)}
+# Logging: requests sized for the dev target (the whole stack ≤ 1 vCPU and ≤ 2.5 GiB requests,
+# tests/test_logging_stack.py). The JVM heaps and Kibana's V8 heap are half the memory limit
+# (components/logging/settings.py), so raising a limit with dify:resources.<service> raises the heap.
+_LOGGING = (
+    Entry(
+        "elasticsearch",
+        "elasticsearch",
+        _res("250m", "1Gi", "1", "1536Mi"),
+        (Port("http", 9200), Port("transport", 9300)),
+    ),
+    Entry("logstash", "logstash", _res("200m", "768Mi", "1", "1Gi"), (Port("beats", 5044), Port("api", 9600))),
+    Entry("kibana", "kibana", _res("200m", "512Mi", "1", "1Gi"), (Port("http", 5601),)),
+    Entry("filebeat", "filebeat", _res("50m", "100Mi", "500m", "256Mi"), (Port("http", 5066),)),
+    Entry("logging-bootstrap", "loggingBootstrap", _res("50m", "64Mi", "500m", "256Mi")),
+)
+
+CATALOG: dict[ServiceKey, Entry] = {entry.key: entry for entry in (*_ENTRIES, *_MONITORING, *_LOGGING)}
 MONITORING_KEYS: tuple[ServiceKey, ...] = tuple(entry.key for entry in _MONITORING)
+LOGGING_KEYS: tuple[ServiceKey, ...] = tuple(entry.key for entry in _LOGGING)
 
 # The router's Service listens on 80 so `kubectl port-forward svc/dify-router 8080:80` and an
 # Ingress backend both use the conventional HTTP port; the container itself binds 8080 unprivileged.

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
-from components.catalog import MONITORING_KEYS, ServiceKey
+from components.catalog import LOGGING_KEYS, MONITORING_KEYS, ServiceKey
 from components.config.models import StackConfig
 
 
@@ -177,6 +178,42 @@ def _managed(config: StackConfig) -> list[Flow]:
     return table
 
 
+def _logging(config: StackConfig) -> list[Flow]:
+    settings = config.logging
+    if not settings.enabled:
+        return []
+    table = [
+        Flow(Pods("filebeat"), Pods("logstash"), ("beats",), "Filebeat ships the container logs (output.logstash)"),
+        Flow(Pods("filebeat"), Nodes(), API_PORTS, "add_kubernetes_metadata watches pods, namespaces and nodes"),
+    ]
+    external = settings.elasticsearch.external
+    if external is not None:
+        # An existing cluster outside: public addresses only, on the URL's port.
+        port: tuple[Port, ...] = ((urlsplit(external.url).port or 443, "TCP"),)
+        return [
+            *table,
+            Flow(Pods("logstash"), Internet(), port, "the pipeline writes to the external Elasticsearch"),
+            Flow(Pods("logging-bootstrap"), Internet(), port, "ILM policy, template, roles on the external cluster"),
+        ]
+    table += [
+        Flow(Pods("logstash"), Pods("elasticsearch"), ("http",), "the pipeline writes dify-logs-* as its own user"),
+        Flow(Pods("kibana"), Pods("elasticsearch"), ("http",), "Kibana's saved objects and searches (kibana_system)"),
+        Flow(Pods("logging-bootstrap"), Pods("elasticsearch"), ("http",), "passwords, roles, ILM policy, template"),
+        Flow(Pods("logging-bootstrap"), Pods("kibana"), ("http",), "the dify-logs-* data view"),
+        Flow(Pods("grafana"), Pods("elasticsearch"), ("http",), "Grafana's Elasticsearch data source (read-only user)"),
+        Flow(
+            IngressController(),
+            Pods("kibana"),
+            ("http",),
+            "Ingress backend kibana (logging.kibana.expose, edge.consoleAllowList)",
+            when=lambda c: c.logging.kibana.expose,
+        ),
+    ]
+    if settings.elasticsearch.replicas > 1:
+        table.append(Flow(Pods("elasticsearch"), Pods("elasticsearch"), ("transport",), "node-to-node transport (TLS)"))
+    return table
+
+
 def flows(config: StackConfig) -> list[Flow]:
     """The flows of one stack, conditions applied; endpoints of disabled features included
     (the generator drops flows whose workloads are not deployed)."""
@@ -265,7 +302,7 @@ def flows(config: StackConfig) -> list[Flow]:
         Flow(Pods("agent-ssrf-proxy"), Pods("api"), ("http",), "sandboxed agents fetch /files/ from the api"),
         Flow(Pods("agent-ssrf-proxy"), Pods("agent-backend"), ("http",), "sandboxed agents call /agent-stub/"),
     ]
-    table += _monitoring(config) + _managed(config)
+    table += _monitoring(config) + _managed(config) + _logging(config)
     return [flow for flow in table if flow.when is None or flow.when(config)]
 
 
@@ -283,7 +320,18 @@ def deployed_services(config: StackConfig) -> frozenset[ServiceKey]:
         keys |= {"agent-backend", "local-sandbox", "agent-ssrf-proxy"}
     if config.monitoring.enabled:
         keys |= set(monitoring_services(config))
+    keys |= set(logging_services(config))
     return frozenset(keys)
+
+
+def logging_services(config: StackConfig) -> tuple[ServiceKey, ...]:
+    """The logging workloads: with an external Elasticsearch there is no bundled cluster and no
+    Kibana (the external cluster's own Kibana reads the same indices)."""
+    if not config.logging.enabled:
+        return ()
+    if config.logging.elasticsearch.external is not None:
+        return ("logstash", "filebeat", "logging-bootstrap")
+    return LOGGING_KEYS
 
 
 def monitoring_services(config: StackConfig) -> tuple[ServiceKey, ...]:
@@ -335,17 +383,20 @@ if __name__ == "__main__":
     from pathlib import Path
 
     from components.config.aws import AwsSettings
+    from components.config.logging import LoggingSettings
     from components.config.models import MonitoringSettings
 
     readme = Path(__file__).resolve().parent.parent / "README.md"
-    # Every feature on, monitoring (bundled) and the managed data tier's flows included (a stack
-    # has one or the other data tier; the table lists both, each row saying which store it reaches).
+    # Every feature on: monitoring (bundled), logging (bundled, one node) and the managed data
+    # tier's flows (a stack has one or the other data tier; the table lists both, each row saying
+    # which store it reaches).
     table = markdown_table(
         StackConfig(
             environment="dev",
             host="localhost:8080",
             monitoring=MonitoringSettings(enabled=True),
             aws=AwsSettings(enabled=True, vpc_cidrs=["10.0.0.0/16"]),
+            logging=LoggingSettings(enabled=True),
         )
     )
     text = readme.read_text()

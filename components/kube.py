@@ -28,7 +28,14 @@ class SecretRef:
     key: str
 
 
-EnvValue = pulumi.Input[str] | SecretRef
+@dataclass(frozen=True)
+class FieldRef:
+    """A field of the pod itself (``spec.nodeName``): what the Downward API hands a container."""
+
+    field_path: str
+
+
+EnvValue = pulumi.Input[str] | SecretRef | FieldRef
 EnvMap = Mapping[str, EnvValue]
 
 
@@ -81,6 +88,9 @@ def env_vars(env: EnvMap) -> list[core.EnvVarArgs]:
                 secret_key_ref=core.SecretKeySelectorArgs(name=value.secret_name, key=value.key)
             )
             out.append(core.EnvVarArgs(name=name, value_from=source))
+        elif isinstance(value, FieldRef):
+            field_source = core.EnvVarSourceArgs(field_ref=core.ObjectFieldSelectorArgs(field_path=value.field_path))
+            out.append(core.EnvVarArgs(name=name, value_from=field_source))
         else:
             out.append(core.EnvVarArgs(name=name, value=value))
     return out
@@ -295,5 +305,42 @@ def disruption_budget(
         spec=k8s.policy.v1.PodDisruptionBudgetSpecArgs(
             max_unavailable=1, selector=meta.LabelSelectorArgs(match_labels=dict(pod_selector))
         ),
+        opts=opts,
+    )
+
+
+def service_account(
+    parent: pulumi.Resource, name: str, account: str, namespace: pulumi.Input[str], object_labels: Mapping[str, str]
+) -> core.ServiceAccount:
+    return core.ServiceAccount(
+        f"{name}-serviceaccount",
+        metadata=object_meta(account, namespace, object_labels),
+        # Only the pods that name this account get its token (pod_spec).
+        automount_service_account_token=False,
+        opts=pulumi.ResourceOptions(parent=parent),
+    )
+
+
+def cluster_access(
+    parent: pulumi.Resource,
+    name: str,
+    *,
+    role_name: str,
+    account: str,
+    account_namespace: str,
+    rules: Sequence[k8s.rbac.v1.PolicyRuleArgs],
+    object_labels: Mapping[str, str],
+) -> None:
+    """A ClusterRole with exactly ``rules``, bound to one ServiceAccount: for what only a
+    cluster-wide grant covers (nodes; pods watched by node)."""
+    rbac = k8s.rbac.v1
+    opts = pulumi.ResourceOptions(parent=parent)
+    metadata = meta.ObjectMetaArgs(name=role_name, labels=dict(object_labels))
+    role = rbac.ClusterRole(f"{name}-clusterrole", metadata=metadata, rules=list(rules), opts=opts)
+    rbac.ClusterRoleBinding(
+        f"{name}-clusterrolebinding",
+        metadata=metadata,
+        role_ref=rbac.RoleRefArgs(api_group="rbac.authorization.k8s.io", kind="ClusterRole", name=role.metadata.name),
+        subjects=[rbac.SubjectArgs(kind="ServiceAccount", name=account, namespace=account_namespace)],
         opts=opts,
     )

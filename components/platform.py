@@ -45,6 +45,7 @@ from components.data.redis import Redis, RedisArgs
 from components.data.weaviate import Weaviate, WeaviateArgs
 from components.flows import deployed_services, flows
 from components.kube import labels
+from components.logging.platform import Logging, logging_args, logging_namespaces, logging_placement
 from components.monitoring.platform import Monitoring, monitoring_args, monitoring_namespaces, monitoring_placement
 from components.net.agent_ssrf_proxy import AgentSsrfProxy, AgentSsrfProxyArgs
 from components.net.ingress import Ingress, IngressArgs
@@ -90,6 +91,7 @@ class Platform(pulumi.ComponentResource):
         self._ns = ns
         self._sandbox_ns = isolated.metadata.name
         self._monitoring_ns = monitoring_namespaces(config, common, child)
+        self._logging_ns = logging_namespaces(config, common, child)
         in_ns = child
         if config.network_policy.enabled:
             # First, so that no pod ever runs unconfined; the policies only select by label.
@@ -143,6 +145,18 @@ class Platform(pulumi.ComponentResource):
         )
         self._deploy_network(ns, upstreams, in_ns)
 
+        logs = None
+        if config.logging.enabled:
+            logs = Logging(
+                "logging",
+                logging_args(
+                    config,
+                    self._instance,
+                    {config.namespace: ns, config.sandbox_namespace: self._sandbox_ns, **self._logging_ns},
+                    args.settings,
+                ),
+                in_ns,
+            )
         if config.monitoring.enabled:
             Monitoring(
                 "monitoring",
@@ -155,6 +169,7 @@ class Platform(pulumi.ComponentResource):
                     credentials,
                     args.settings,
                     stores,
+                    logs=logs.datasource if logs is not None else None,
                 ),
                 in_ns,
             )
@@ -361,8 +376,13 @@ class Platform(pulumi.ComponentResource):
                     config.namespace: self._ns,
                     config.sandbox_namespace: self._sandbox_ns,
                     **self._monitoring_ns,
+                    **self._logging_ns,
                 },
-                placement={"sandbox": config.sandbox_namespace, **monitoring_placement(config)},
+                placement={
+                    "sandbox": config.sandbox_namespace,
+                    **monitoring_placement(config),
+                    **logging_placement(config),
+                },
                 default_namespace=config.namespace,
                 instance=self._instance,
                 labels=labels("network", self._instance, self._release.dify),

@@ -29,6 +29,12 @@ class Route:
 
 NEVER_ROUTED = ("/inner/api",)
 
+# Kibana, with dify:logging.kibana.expose: its own Ingress in the logging namespace for the same
+# host (an Ingress reaches only Services of its namespace), behind edge.consoleAllowList. Kibana
+# serves under this base path itself (server.basePath, rewriteBasePath), so the path is portable
+# across controllers. It must not shadow a Dify route (tests/test_logging_stack.py).
+KIBANA_PREFIX = "/kibana"
+
 _API_PREFIXES = ("/console/api", "/api", "/v1", "/openapi", "/files", "/mcp", "/triggers")
 
 

@@ -32,6 +32,10 @@ ImageKey = Literal[
     "postgres_exporter",
     "redis_exporter",
     "otel_collector",
+    "elasticsearch",
+    "logstash",
+    "kibana",
+    "filebeat",
 ]
 
 
@@ -45,6 +49,14 @@ class DifyRelease:
 
 
 DIFY_RELEASE = DifyRelease(dify="1.16.1", sandbox="0.2.15", plugin_daemon="0.6.3-local")
+
+ELASTIC_VERSION = "8.19.20"
+_ELASTIC_REPOSITORIES: dict[ImageKey, str] = {
+    "elasticsearch": "elasticsearch/elasticsearch",
+    "logstash": "logstash/logstash",
+    "kibana": "kibana/kibana",
+    "filebeat": "beats/filebeat",
+}
 
 # Data stores and proxies. Upstream compose uses floating tags (15-alpine, 6-alpine, latest);
 # we pin exact patch releases so that a `pulumi up` months from now deploys the same bits.
@@ -70,6 +82,10 @@ INFRA_IMAGES: dict[ImageKey, str] = {
     "postgres_exporter": "quay.io/prometheuscommunity/postgres-exporter:v0.20.1",
     "redis_exporter": "docker.io/oliver006/redis_exporter:v1.88.0",
     "otel_collector": "docker.io/otel/opentelemetry-collector-contrib:0.159.0",
+    # Logging (components/logging/): the Elastic Stack releases in lockstep and Kibana, Logstash and
+    # Filebeat refuse an Elasticsearch of another version, so one tag serves all four (the newest 8.x
+    # ECK's CI matrix tests, elastic/elasticsearch tag v8.19.20).
+    **{key: f"docker.elastic.co/{path}:{ELASTIC_VERSION}" for key, path in _ELASTIC_REPOSITORIES.items()},
 }
 
 

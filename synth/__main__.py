@@ -71,7 +71,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quiet", action="store_true", help="print only the summary")
     parser.add_argument("--flows", action="store_true", help="print who can reach whom under the rendered policies")
     parser.add_argument(
-        "--footprint", action="store_true", help="print the summed requests of the monitoring workloads"
+        "--footprint", action="store_true", help="print the summed requests of the monitoring and logging workloads"
     )
     parser.add_argument(
         "--policy",

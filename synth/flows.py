@@ -63,11 +63,6 @@ def externals(config: StackConfig) -> tuple[External, ...]:
     return EXTERNALS + vpc
 
 
-def probe_ports(config: StackConfig) -> tuple[tuple[int, str], ...]:
-    extra = {(config.aws.rds.port, "TCP"), (config.aws.elasticache.port, "TCP")} if config.aws.enabled else set()
-    return PROBE_PORTS + tuple(sorted(extra - set(PROBE_PORTS)))
-
-
 def _environment(config: StackConfig) -> tuple[dict[str, dict[str, str]], list[Pod]]:
     settings = config.network_policy
     namespaces: dict[str, dict[str, str]] = {settings.dns_namespace: {}, settings.ingress_namespace: {}}
@@ -91,6 +86,13 @@ def _environment(config: StackConfig) -> tuple[dict[str, dict[str, str]], list[P
 def cluster(objects: Sequence[Mapping[str, Any]], config: StackConfig) -> Cluster:
     namespaces, pods = _environment(config)
     return Cluster.from_objects(objects, extra_namespaces=namespaces, extra_pods=pods)
+
+
+def probe_ports(config: StackConfig) -> tuple[tuple[int, str], ...]:
+    """PROBE_PORTS plus every numbered port of the stack's table (an external Elasticsearch's
+    9243, say), so each promised flow is probed."""
+    numbered = {p for flow in flows(config) for p in flow.ports if not isinstance(p, str)}
+    return (*PROBE_PORTS, *sorted(numbered - set(PROBE_PORTS)))
 
 
 def rendered_matrix(objects: Sequence[Mapping[str, Any]], config: StackConfig) -> set[Flow]:

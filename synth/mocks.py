@@ -4,6 +4,7 @@
   ``pulumi.com/autonamed`` annotation (as the provider's auto-naming does; seeded by the URN so a
   synth is reproducible), namespaced objects
   without ``metadata.namespace`` get the provider's namespace, ids are ``namespace/name``.
+- pulumi-tls: keys, requests and certificates are placeholder PEM blocks (keys secret).
 - pulumi-random: passwords and ids are generated with the requested length and alphabet and
   returned as secrets (the provider marks ``result`` secret).
 - AWS (synth/aws_mocks.py): ids, ARNs, endpoints and names shaped as AWS shapes them, in the
@@ -100,6 +101,26 @@ def _random_id(seed: str, inputs: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _pem(label: str, seed: str) -> str:
+    body = _rng(seed).randbytes(48).hex()
+    return f"-----BEGIN {label}-----\n{body}\n-----END {label}-----\n"
+
+
+def _tls(typ: str, seed: str) -> dict[str, Any]:
+    """pulumi-tls outputs: placeholder PEM blocks (keys as secrets, as the provider marks them)."""
+    if typ == "tls:index/privateKey:PrivateKey":
+        return {
+            "privateKeyPem": rpc.wrap_rpc_secret(_pem("EC PRIVATE KEY", seed)),
+            "privateKeyPemPkcs8": rpc.wrap_rpc_secret(_pem("PRIVATE KEY", seed)),
+            "publicKeyPem": _pem("PUBLIC KEY", seed),
+        }
+    if typ == "tls:index/certRequest:CertRequest":
+        return {"certRequestPem": _pem("CERTIFICATE REQUEST", seed)}
+    if typ in ("tls:index/selfSignedCert:SelfSignedCert", "tls:index/locallySignedCert:LocallySignedCert"):
+        return {"certPem": _pem("CERTIFICATE", seed)}
+    return {}
+
+
 class RecordingMocks(pulumi.runtime.Mocks):
     def __init__(self, default_namespace: str = "default") -> None:
         self.default_namespace = default_namespace
@@ -127,6 +148,8 @@ class RecordingMocks(pulumi.runtime.Mocks):
         if args.typ == "random:index/randomString:RandomString":
             state["result"] = _password(seed, args.inputs)
             return f"{args.name}-id", state
+        if args.typ.startswith("tls:"):
+            return f"{args.name}-id", state | _tls(args.typ, seed)
         if args.typ.startswith("aws:"):
             return aws_resource(args.typ, args.name, seed, state, self.aws_region)
         return f"{args.name}-id", state

@@ -8,12 +8,14 @@ offline, from facts traced in upstream source.
 
 from __future__ import annotations
 
+import dataclasses
 import posixpath
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, get_args
 
 from components.images import CONTRACTS, ImageContract, Mode, Write
+from components.logging.steps import HEALTH_BASE_PATHS, STEP_ENV, STEP_MODES
 from components.versions import ImageKey, image
 from synth.xref import describe
 
@@ -141,12 +143,23 @@ def check_container(pod: Obj, container: Obj) -> list[str]:
     if key is None:
         return [f"no runtime contract for image {container.get('image')}"]
     contract = CONTRACTS[key]
+    if key in STEP_MODES:
+        # Our own steps on this image (components/logging/steps.py), selected by their variable.
+        contract = dataclasses.replace(contract, mode_env=STEP_ENV, modes={**contract.modes, **STEP_MODES[key]})
     env = _literal_env(container)
-    mode_name = (env.get(contract.mode_env) or "") if contract.mode_env else "default"
+    mode_name = "default"
+    if contract.mode_env:
+        # Without its mode variable a container runs the image's default mode, where there is one.
+        mode_name = env.get(contract.mode_env) or ("default" if "default" in contract.modes else "")
     mode = contract.modes.get(mode_name)
     if mode is None:
         return [f"{key} has no traced mode {mode_name!r} (known: {', '.join(contract.modes)})"]
     security = _security(pod, container)
+    if key in HEALTH_BASE_PATHS:
+        base_env, rewrite_env = HEALTH_BASE_PATHS[key]
+        base = env.get(base_env) or ""
+        if base and env.get(rewrite_env) == "true":
+            mode = dataclasses.replace(mode, health=tuple(base.rstrip("/") + path for path in mode.health))
     return (
         _check_identity(contract, security)
         + _check_writes(contract, mode, container, security, env)

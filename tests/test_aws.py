@@ -254,12 +254,17 @@ def test_protect_is_on_every_stateful_resource_and_only_there(prod: Recording) -
         # Bundled monitoring's claims: 30 days of metrics, the silences and notification log.
         ("kubernetes:apps/v1:StatefulSet", "prometheus-statefulset"),
         ("kubernetes:apps/v1:StatefulSet", "alertmanager-statefulset"),
+        # Logging's: thirty days of indices, Logstash's persistent queue.
+        ("kubernetes:apps/v1:StatefulSet", "elasticsearch-statefulset"),
+        ("kubernetes:apps/v1:StatefulSet", "logstash-statefulset"),
     }
     retained = {(r.type, r.name) for r in prod.registrations if r.retain_on_delete}
     assert retained == {
         ("kubernetes:apps/v1:StatefulSet", "weaviate-statefulset"),
         ("kubernetes:apps/v1:StatefulSet", "prometheus-statefulset"),
         ("kubernetes:apps/v1:StatefulSet", "alertmanager-statefulset"),
+        ("kubernetes:apps/v1:StatefulSet", "elasticsearch-statefulset"),
+        ("kubernetes:apps/v1:StatefulSet", "logstash-statefulset"),
     }
     assert {t for t, _ in protected} <= PROTECTED_AWS | RETAINED_KUBERNETES
 

@@ -43,7 +43,8 @@ EDGE_KEYS = (
 TOP_KEYS = (
     "environment, host, scheme, namespace, versions, imageRegistry, kubernetes, replicas, autoscaling, resources, "
     "features, ingress, router, edge, networkPolicy, pluginDebugging, ssrfProxy, persistence, mail, app, "
-    "monitoring, aws, protect, smtpPassword, resendApiKey, sendgridApiKey, sentryDsn, alertmanagerReceiverUrl"
+    "monitoring, aws, protect, logging, smtpPassword, resendApiKey, sendgridApiKey, sentryDsn, "
+    "alertmanagerReceiverUrl, elasticsearchPassword, elasticsearchCaCert"
 )
 REPLICA_KEYS = (
     "api, apiWebsocket, worker, workerBeat, web, sandbox, pluginDaemon, agentBackend, localSandbox, "
@@ -51,7 +52,8 @@ REPLICA_KEYS = (
 )
 SERVICES = (
     f"{REPLICA_KEYS}, migration, postgres, redis, weaviate, prometheus, alertmanager, grafana, kubeStateMetrics, "
-    "nodeExporter, blackboxExporter, postgresExporter, redisExporter, otelCollector"
+    "nodeExporter, blackboxExporter, postgresExporter, redisExporter, otelCollector, elasticsearch, logstash, "
+    "kibana, filebeat, loggingBootstrap"
 )
 
 

@@ -105,8 +105,9 @@ def test_nothing_reaches_the_cloud_metadata_endpoint(dev: Recording, prod: Recor
         evaluated = cluster(objects(recording, show_secrets=False), _config(stack))
         ours = [pod for pod in evaluated.pods if pod.labels.get("app.kubernetes.io/name") == "dify"]
         # 16 Dify workloads; prod's Postgres and Redis are RDS and ElastiCache (dify:aws), outside the
-        # cluster, and prod adds the 9 of bundled monitoring (node-exporter included).
-        assert len(ours) == {"dev": 16, "prod": 14 + 9}[stack]
+        # cluster; prod adds the 9 of bundled monitoring (node-exporter included) and Elasticsearch,
+        # Logstash, Kibana, Filebeat and the bootstrap Job.
+        assert len(ours) == {"dev": 16, "prod": 14 + 9 + 5}[stack]
         for pod in ours:
             for port in (80, 443, 8080):
                 assert not evaluated.allowed(pod, METADATA, port), (stack, pod.workload, port)

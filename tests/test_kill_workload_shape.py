@@ -42,6 +42,12 @@ IDENTITY = {
     "dify-redis": (999, 1000, 1000, True, True),
     "dify-weaviate": (1000, 1000, 1000, True, True),
 }
+# Prod's logging (Pulumi.prod.yaml): the Elastic images run as 1000 in group 0 (their Dockerfiles'
+# USER 1000:0), fsGroup 1000 for the claims; Filebeat's DaemonSet is outside POD_KINDS.
+LOGGING_IDENTITY = {
+    name: (1000, 0, 1000, True, True)
+    for name in ("dify-elasticsearch", "dify-logstash", "dify-kibana", "dify-logging-bootstrap")
+}
 # dify-sandbox 0.2.15: chroot, setuid/setgid to the pool uid, chown the script, kill on timeout.
 SANDBOX_CAPABILITIES = ["SYS_CHROOT", "SETUID", "SETGID", "CHOWN", "DAC_OVERRIDE", "FOWNER", "KILL"]
 
@@ -125,7 +131,7 @@ PROBES: dict[str, tuple[Obj | None, Obj | None, Obj | None]] = {
 
 # Deployments whose two copies must never overlap: the plugin daemon (one writer of its RWO volume)
 # and beat (two schedulers would fire every periodic task twice). Everything else surges first.
-RECREATE = {"dify-plugin-daemon", "dify-worker-beat"}
+RECREATE = {"dify-plugin-daemon", "dify-worker-beat", "dify-kibana"}
 SURGE_FIRST = {"type": "RollingUpdate", "rollingUpdate": {"maxSurge": 1, "maxUnavailable": 0}}
 # Seconds a pod gets between SIGTERM and SIGKILL: squid 40 (its shutdown_lifetime 30 s + margin),
 # the agent backend 45, data stores 60, everything else the Kubernetes default 30.
@@ -137,6 +143,11 @@ GRACE = {
     "dify-postgres": 60,
     "dify-redis": 60,
     "dify-weaviate": 60,
+    # Elasticsearch and Logstash flush to their claims (Logstash drains its queue page).
+    "dify-elasticsearch": 120,
+    "dify-logstash": 120,
+    "dify-kibana": 30,
+    "dify-logging-bootstrap": 30,
 }
 # The version label is the main container's image tag.
 VERSION = {
@@ -149,6 +160,7 @@ VERSION = {
     "dify-postgres": "15.15-alpine",
     "dify-redis": "6.2.20-alpine",
     "dify-weaviate": "1.27.0",
+    **{name: "8.19.20" for name in LOGGING_IDENTITY},
 }
 # Service → [(port name, port, targetPort, protocol)] and the component it selects.
 SERVICES = {
@@ -169,6 +181,15 @@ SERVICES = {
     "dify-postgres": ("postgres", [("postgres", 5432, "postgres", "TCP")]),
     "dify-redis": ("redis", [("redis", 6379, "redis", "TCP")]),
     "dify-weaviate": ("weaviate", [("http", 8080, "http", "TCP"), ("grpc", 50051, "grpc", "TCP")]),
+}
+_ES_PORTS = [("http", 9200, "http", "TCP"), ("transport", 9300, "transport", "TCP")]
+_LS_PORTS = [("beats", 5044, "beats", "TCP"), ("api", 9600, "api", "TCP")]
+LOGGING_SERVICES = {
+    "dify-elasticsearch": ("elasticsearch", _ES_PORTS),
+    "dify-elasticsearch-headless": ("elasticsearch", _ES_PORTS),
+    "dify-logstash": ("logstash", _LS_PORTS),
+    "dify-logstash-headless": ("logstash", _LS_PORTS),
+    "dify-kibana": ("kibana", [("http", 5601, "http", "TCP")]),
 }
 # Resource name → the component that owns it (its parent in the Pulumi tree).
 PARENTS = {
@@ -224,12 +245,20 @@ NAMESPACES = {"dev": ("dify", "dify-sandbox"), "prod": ("dify-prod", "dify-prod-
 
 def _namespace(stack: str, name: str) -> str:
     main, sandbox = NAMESPACES[stack]
+    if name in LOGGING_IDENTITY:
+        return f"{main}-logging"
     return sandbox if name == "dify-sandbox" else main
 
 
+def _identity(stack: str) -> dict[str, tuple[int, int, int | None, bool, bool]]:
+    return {**IDENTITY, **(LOGGING_IDENTITY if stack == "prod" else {})}
+
+
 def _dify(objs: list[Obj], stack: str) -> list[Obj]:
-    """Dify's own objects: monitoring (prod) lives in its own namespaces and has its own tests."""
-    return [o for o in objs if o["metadata"].get("namespace") in NAMESPACES[stack]]
+    """Dify's and logging's objects: monitoring (prod) lives in its own namespaces and has its own tests."""
+    return [
+        o for o in objs if not str(o["metadata"].get("namespace", "")).endswith(("-monitoring", "-monitoring-host"))
+    ]
 
 
 def _pods(objs: list[Obj], stack: str) -> dict[str, Obj]:
@@ -239,10 +268,11 @@ def _pods(objs: list[Obj], stack: str) -> dict[str, Obj]:
 @pytest.mark.parametrize("stack", ["dev", "prod"])
 def test_every_pod_gets_the_shared_hardening(stack: str, request: pytest.FixtureRequest) -> None:
     pods = _pods(objects(request.getfixturevalue(stack)), stack)
-    assert set(pods) == _in_stack(stack, set(IDENTITY))
+    identity = _identity(stack)
+    assert set(pods) == _in_stack(stack, set(identity))
     for name, obj in pods.items():
         spec = pod_spec(obj)
-        user, group, fs_group, non_root, read_only = IDENTITY[name]
+        user, group, fs_group, non_root, read_only = identity[name]
         assert spec["enableServiceLinks"] is False, name
         assert spec["automountServiceAccountToken"] is False, name
         assert spec["terminationGracePeriodSeconds"] == GRACE[name], name
@@ -287,7 +317,7 @@ def test_rollouts_and_labels(stack: str, request: pytest.FixtureRequest) -> None
     instance = INSTANCE[stack]
     for name, obj in _pods(objs, stack).items():
         component = name.removeprefix("dify-")
-        if obj["kind"] == "Job":
+        if name.startswith("dify-migrate-"):
             component = "migration"
         selector = {
             "app.kubernetes.io/name": "dify",
@@ -338,9 +368,10 @@ def test_services_publish_the_named_ports(stack: str, request: pytest.FixtureReq
     services = {
         s["metadata"]["name"]: s for s in kinds(_dify(objects(request.getfixturevalue(stack)), stack), "Service")
     }
-    assert set(services) == _in_stack(stack, set(SERVICES))
+    expected = {**SERVICES, **(LOGGING_SERVICES if stack == "prod" else {})}
+    assert set(services) == _in_stack(stack, set(expected))
     for name in services:
-        component, ports = SERVICES[name]
+        component, ports = expected[name]
         spec = services[name]["spec"]
         assert spec["type"] == "ClusterIP", name
         assert spec["selector"] == {
@@ -379,7 +410,7 @@ def test_pdbs_keep_all_but_one_replica(prod: Recording) -> None:
 
 @pytest.mark.parametrize("stack", ["dev", "prod"])
 def test_data_stores_keep_their_claims(stack: str, request: pytest.FixtureRequest) -> None:
-    objs = _dify(objects(request.getfixturevalue(stack)), stack)
+    objs = [o for o in objects(request.getfixturevalue(stack)) if o["metadata"].get("namespace") in NAMESPACES[stack]]
     assert {o["metadata"]["name"] for o in kinds(objs, "StatefulSet")} == set(STORES[stack])
     for name, (path, size) in STORES[stack].items():
         spec = find(objs, "StatefulSet", name)["spec"]

@@ -68,6 +68,15 @@ WORKLOADS = {
     "dify-redis": ("redis", "docker.io/library/redis:6.2.20-alpine", [6379]),
     "dify-weaviate": ("weaviate", "docker.io/semitechnologies/weaviate:1.27.0", [8080, 50051]),
 }
+# Prod also runs logging (Pulumi.prod.yaml dify:logging): the Elastic Stack at 8.19.20, Filebeat's
+# DaemonSet aside. Ports: Elasticsearch HTTP 9200 and transport 9300, Logstash's beats input 5044
+# and API 9600, Kibana 5601; the bootstrap Job binds nothing.
+LOGGING_WORKLOADS = {
+    "dify-elasticsearch": ("elasticsearch", "docker.elastic.co/elasticsearch/elasticsearch:8.19.20", [9200, 9300]),
+    "dify-logstash": ("logstash", "docker.elastic.co/logstash/logstash:8.19.20", [5044, 9600]),
+    "dify-kibana": ("kibana", "docker.elastic.co/kibana/kibana:8.19.20", [5601]),
+    "dify-logging-bootstrap": ("logging-bootstrap", "docker.elastic.co/elasticsearch/elasticsearch:8.19.20", []),
+}
 
 # Where each process is told about the others (contract §2.6: these must agree across services).
 ADDRESSES = {
@@ -160,36 +169,46 @@ KINDS = {
     # Prometheus + Alertmanager (StatefulSets), Grafana, kube-state-metrics, the blackbox, postgres and
     # redis exporters and the OTel collector (Deployments), node-exporter (DaemonSet) in its own namespace.
     "prod": {
-        "ClusterRole": 1,
-        "ClusterRoleBinding": 1,
+        # Filebeat's (get/list/watch on pods, namespaces, nodes) and Prometheus' (nodes, nodes/metrics).
+        "ClusterRole": 1 + 1,
+        "ClusterRoleBinding": 1 + 1,
         # The router's nginx.conf and the two SSRF proxies' squid.conf (no Postgres init script: RDS);
-        # + prometheus.yml, rules, blackbox modules, OTel collector, Grafana provisioning, dashboards.
-        "ConfigMap": 3 + 6,
-        "DaemonSet": 1,
-        "Deployment": 12 + 6,
+        # + prometheus.yml, rules, blackbox modules, OTel collector, Grafana provisioning, dashboards;
+        # + Elasticsearch's and Logstash's settings, the pipeline, the bootstrap files, filebeat.yml.
+        "ConfigMap": 3 + 6 + 5,
+        # node-exporter and Filebeat.
+        "DaemonSet": 1 + 1,
+        # + Grafana, kube-state-metrics, the three exporters, the OTel collector; + Kibana.
+        "Deployment": 12 + 6 + 1,
         # api, web, worker and sandbox (dify:autoscaling).
         "HorizontalPodAutoscaler": 4,
         "Ingress": 4,
-        "Job": 1,
-        # + dify-prod-monitoring (restricted) and dify-prod-monitoring-host (privileged).
-        "Namespace": 2 + 2,
+        # The migration and the logging bootstrap.
+        "Job": 1 + 1,
+        # + <namespace>-monitoring and -logging (restricted), -monitoring-host and -logging-host
+        # (privileged: node-exporter, Filebeat).
+        "Namespace": 2 + 2 + 2,
         # The default-denies + 14 workloads (no in-cluster Postgres or Redis: dify:aws); + default-deny
-        # and one per workload in each monitoring namespace (9 + 2).
-        "NetworkPolicy": 16 + 11,
-        # No PersistentVolumeClaim: Dify's files and the plugin packages are in S3, and Weaviate's,
-        # Prometheus' and Alertmanager's claims come from their StatefulSets' templates.
-        "PodDisruptionBudget": 8,
+        # and one per workload in each monitoring namespace (9 + 2) and logging namespace (5 + 2).
+        "NetworkPolicy": 16 + 11 + 7,
+        # No PersistentVolumeClaim: Dify's files and the plugin packages are in S3, and the stateful
+        # sets' claims come from their templates. + Elasticsearch's (three nodes).
+        "PodDisruptionBudget": 8 + 1,
         # Read-only Roles where we look: Prometheus pod discovery in dify-prod and both monitoring
         # namespaces (3), kube-state-metrics in those and dify-prod-sandbox (4).
         "Role": 7,
         "RoleBinding": 7,
-        # + Grafana admin, alertmanager.yml (it holds receiver credentials), the exporters' credentials.
-        "Secret": 3 + 3,
-        "Service": 11 + 5,
-        # dify-storage (the IRSA identity of the pods that use the bucket), Prometheus, kube-state-metrics.
-        "ServiceAccount": 1 + 2,
-        # Weaviate; Prometheus and Alertmanager.
-        "StatefulSet": 1 + 2,
+        # + Grafana admin, alertmanager.yml (it holds receiver credentials), the exporters' credentials;
+        # + elastic, kibana_system, the Kibana keys, the writer, the reader, the transport certificates.
+        "Secret": 3 + 3 + 6,
+        # + Prometheus, Alertmanager, Grafana, blackbox exporter, OTel collector; + Elasticsearch and
+        # Logstash (each with a headless Service), Kibana.
+        "Service": 11 + 5 + 5,
+        # dify-storage (the IRSA identity of the pods that use the bucket), Prometheus,
+        # kube-state-metrics, Filebeat.
+        "ServiceAccount": 1 + 2 + 1,
+        # Weaviate; Prometheus and Alertmanager; Elasticsearch and Logstash.
+        "StatefulSet": 1 + 2 + 2,
     },
 }
 # Every Deployment the prod stack runs with 2 replicas or an HPA minimum of 2, Service or not (the
@@ -259,9 +278,10 @@ def test_each_workload_runs_its_image_and_binds_its_ports(stack: str, request: p
         for o in objs
         if o["kind"] in ("Deployment", "StatefulSet", "Job") and "-monitoring" not in o["metadata"]["namespace"]
     }
-    # Prod runs RDS and ElastiCache instead of the in-cluster Postgres and Redis (dify:aws).
+    # Prod runs RDS and ElastiCache instead of the in-cluster Postgres and Redis (dify:aws), and logging.
     managed = {"dify-postgres", "dify-redis"} if stack == "prod" else set()
-    assert rendered == {name: [(c, i, list(p))] for name, (c, i, p) in WORKLOADS.items() if name not in managed}
+    expected = {**WORKLOADS, **(LOGGING_WORKLOADS if stack == "prod" else {})}
+    assert rendered == {name: [(c, i, list(p))] for name, (c, i, p) in expected.items() if name not in managed}
 
 
 @pytest.mark.parametrize(("workload", "name"), sorted(ADDRESSES))
@@ -290,7 +310,8 @@ def test_object_counts_are_exact(stack: str, request: pytest.FixtureRequest) -> 
 def test_pdbs_are_exactly_the_replicated_deployments(dev: Recording, prod: Recording) -> None:
     assert kinds(objects(dev), "PodDisruptionBudget") == []
     pdbs = kinds(objects(prod), "PodDisruptionBudget")
-    assert {p["metadata"]["name"] for p in pdbs} == PROD_PDBS
+    # And the three Elasticsearch nodes of prod's logging.
+    assert {p["metadata"]["name"] for p in pdbs} == PROD_PDBS | {"dify-elasticsearch"}
     for pdb in pdbs:
         assert pdb["spec"]["maxUnavailable"] == 1
         component = pdb["metadata"]["name"].removeprefix("dify-")

@@ -148,3 +148,52 @@ def test_allow_listed_exception_needs_the_written_annotation() -> None:
 def test_beat_singleton_needs_no_pdb_and_is_a_named_min_replicas_exception() -> None:
     assert BEAT["app.kubernetes.io/component"] == "beat"
     assert fired(mutate("beat", _set("metadata.name", "dify-scheduler"))) == {"k8s-deployment-min-replicas"}
+
+
+def test_env_references_in_config_files_are_no_credentials() -> None:
+    # Logstash pipelines and Grafana provisioning read the value from the pod's env (a secretKeyRef).
+    for text in (
+        '  password => "${ELASTICSEARCH_PASSWORD}"\n',
+        "    basicAuthPassword: $DIFY_LOGS_PASSWORD\n",
+        "password: '${DB_PASSWORD}'\n",
+    ):
+        assert fired(mutate("cm", _set("data.app.conf", text))) == set(), text
+    for text in ('  password => "hunter2"\n', "password: ${DB_PASSWORD}x\n", 'password => "$lower"\n'):
+        assert fired(mutate("cm", _set("data.app.conf", text))) == {"k8s-configmap-no-secrets"}, text
+
+
+def test_privileged_namespace_only_for_a_named_node_agent_with_its_reason() -> None:
+    def namespace(name: str, annotated: bool) -> Callable[[dict[str, Any]], None]:
+        def change(p: dict[str, Any]) -> None:
+            p["metadata"]["name"] = name
+            p["metadata"]["labels"]["pod-security.kubernetes.io/enforce"] = "privileged"
+            if annotated:
+                p["metadata"]["annotations"] = {"dify-pulumi/security-exception": "reads the node's logs"}
+
+        return change
+
+    def run(name: str, annotated: bool) -> set[str]:
+        # Renaming the fixture's namespace also leaves it without its default-deny policy.
+        return fired(mutate("ns", namespace(name, annotated))) & {"k8s-namespace-pod-security"}
+
+    assert run("shop-logging-host", annotated=True) == set()
+    assert run("shop-monitoring-host", annotated=True) == set()
+    assert run("shop-logging-host", annotated=False) == {"k8s-namespace-pod-security"}
+    assert run("shop-logging", annotated=True) == {"k8s-namespace-pod-security"}
+
+
+def test_filebeat_root_and_host_paths_only_in_its_own_namespace() -> None:
+    def filebeat(namespace: str) -> Callable[[dict[str, Any]], None]:
+        def change(p: dict[str, Any]) -> None:
+            p["metadata"].update(name="dify-filebeat", namespace=namespace)
+            c = first(p)
+            c["name"] = "filebeat"
+            c["securityContext"].update(runAsUser=0, runAsNonRoot=False)
+            pod(p)["volumes"] = [{"name": "pods", "hostPath": {"path": "/var/log/pods", "type": "Directory"}}]
+            p["spec"]["template"]["metadata"]["annotations"] = {"dify-pulumi/security-exception": "reads logs"}
+
+        return change
+
+    relaxed = {"k8s-workload-run-as-non-root", "k8s-workload-no-host-path"}
+    assert fired(mutate("web", filebeat("shop-logging-host"))) & relaxed == set()
+    assert fired(mutate("web", filebeat("shop-logging"))) & relaxed == relaxed

@@ -165,6 +165,6 @@ def test_prod_monitoring_singletons_are_named_with_reasons() -> None:
     assert [s["workload"] for s in singletons] == [
         "*-worker-beat", "*-local-sandbox", "*-agent-backend", "*-agent-ssrf-proxy",
         "*-grafana", "*-kube-state-metrics", "*-postgres-exporter", "*-redis-exporter", "*-blackbox-exporter",
-        "*-otel-collector",
+        "*-otel-collector", "*-kibana",
     ]  # fmt: skip
     assert all(len(s["reason"]) > 40 for s in singletons)

@@ -22,8 +22,8 @@ def test_stack_passes_schema_and_reference_checks(stack: str, request: pytest.Fi
     recording: Recording = request.getfixturevalue(stack)
     objs = objects(recording, show_secrets=False)
     # Prod: no in-cluster Postgres, Redis or claims (dify:aws), four HPAs, the IRSA ServiceAccount (66),
-    # and bundled monitoring (54).
-    assert len(objs) == {"dev": 58, "prod": 66 + 54}[stack]
+    # bundled monitoring (54) and logging (34) (tests/test_literals.py KINDS).
+    assert len(objs) == {"dev": 58, "prod": 66 + 54 + 34}[stack]
     assert validate(objs, "1.33") == []
     assert render.leaks(recording) == []
 
@@ -160,8 +160,8 @@ def test_prod_has_ingress_and_no_router_port_in_host(prod: Recording) -> None:
     assert paths["/"] == "dify-web"
     assert not any(p.startswith("/inner") for p in paths)
     assert ingress["spec"]["tls"] == [{"hosts": ["dify.example.com"], "secretName": "dify-tls"}]
-    # The plugin daemon runs two replicas on S3, so it has a PDB too.
-    assert len(kinds(objs, "PodDisruptionBudget")) == 8
+    # 8 Deployments (the plugin daemon runs two replicas on S3) and Elasticsearch.
+    assert len(kinds(objs, "PodDisruptionBudget")) == 9
 
 
 def test_composite_urls_are_pulumi_secrets_not_just_kubernetes_secrets(dev: Recording) -> None:

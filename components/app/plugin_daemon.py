@@ -90,6 +90,10 @@ def plugin_daemon_env(args: AppServiceArgs) -> dict[str, EnvValue]:
         "PLUGIN_MAX_EXECUTION_TIMEOUT": "600",
         "FORCE_VERIFYING_SIGNATURE": "true",
         "PROMETHEUS_ENABLED": "true",
+        # The daemon's own default is text (internal/types/app/config.go @ 0.6.3); JSON gives its
+        # lines the api's schema (ts, severity, trace_id: pkg/utils/log/handler.go), so one
+        # request's log lines from both join in the log store.
+        "LOG_OUTPUT_FORMAT": args.ctx.config.app.log_output_format,
         # Default true: at every start the daemon times pypi.org against two mirrors in China and
         # silently installs plugin dependencies from the fastest (cmd/server/main.go @ 0.6.3).
         "PIP_MIRROR_AUTO_DETECT": "false",

@@ -21,6 +21,7 @@ from components.config.aws import aws_problems
 from components.config.budget import budget_problems
 from components.config.errors import NAMESPACE, ConfigError, format_validation_error, key_path, problem
 from components.config.ingress_tls import ingress_tls_problems
+from components.config.logging import logging_problems
 from components.config.models import StackConfig
 from components.config.resources import effective_resources
 from components.config.scaling import scaling_problems
@@ -43,6 +44,11 @@ USER_SECRETS: tuple[UserSecret, ...] = (
     UserSecret(
         "alertmanagerReceiverUrl", "Webhook or Slack URL alerts go to, when monitoring.alertmanager.receiver is set."
     ),
+    UserSecret(
+        "elasticsearchPassword",
+        "Password of logging.elasticsearch.external.username, required with an external cluster.",
+    ),
+    UserSecret("elasticsearchCaCert", "PEM CA of an external cluster whose certificate no public CA signs (optional)."),
 )
 _USER_SECRET_KEYS = {s.key for s in USER_SECRETS}
 
@@ -176,6 +182,20 @@ def _semantic_problems(config: StackConfig, secret_keys: set[str]) -> list[str]:
         problems.append(
             problem(["namespace"], config.namespace, "at most 55 characters (it also names <namespace>-sandbox)")
         )
+    if config.logging.enabled and len(config.logging_host_namespace) > 63:
+        problems.append(
+            problem(
+                ["namespace"],
+                config.namespace,
+                "at most 50 characters with logging (it also names <namespace>-logging-host)",
+            )
+        )
+    problems += logging_problems(
+        config.logging,
+        ingress_enabled=config.ingress.enabled,
+        allow_list=list(config.edge.console_allow_list),
+        secret_keys=secret_keys,
+    )
     mail = config.mail
     if mail is not None:
         if mail.type == "smtp" and mail.smtp is None:

@@ -14,6 +14,7 @@ from pydantic.alias_generators import to_camel
 
 from components.config.aws import AwsSettings
 from components.config.ingress_tls import IngressTls
+from components.config.logging import LoggingSettings
 from components.config.scaling import AutoscalingSettings
 from components.config.types import (
     BodySize,
@@ -80,6 +81,11 @@ ServiceName = Literal[
     "postgresExporter",
     "redisExporter",
     "otelCollector",
+    "elasticsearch",
+    "logstash",
+    "kibana",
+    "filebeat",
+    "loggingBootstrap",
 ]
 
 
@@ -367,6 +373,7 @@ class StackConfig(_Model):
         default=False,
         description="Protect stateful resources (databases, cache, bucket, volumes) from deletion: true in prod.",
     )
+    logging: LoggingSettings = Field(default=LoggingSettings(), description="Central logging (Elastic Stack).")
 
     @property
     def sandbox_namespace(self) -> str:
@@ -384,6 +391,17 @@ class StackConfig(_Model):
         """node-exporter alone: it reads the node's /proc, /sys and / through hostPath volumes,
         which only Pod Security ``privileged`` admits."""
         return f"{self.namespace}-monitoring-host"
+
+    @property
+    def logging_namespace(self) -> str:
+        """Elasticsearch, Logstash, Kibana and the bootstrap Job: restricted, like Dify's."""
+        return f"{self.namespace}-logging"
+
+    @property
+    def logging_host_namespace(self) -> str:
+        """Filebeat alone: root with read-only hostPath mounts of the node's logs, which only Pod
+        Security ``privileged`` admits (like node-exporter's namespace)."""
+        return f"{self.namespace}-logging-host"
 
     @property
     def public_url(self) -> str:

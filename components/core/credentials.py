@@ -58,7 +58,9 @@ class Credentials(pulumi.ComponentResource):
         super().__init__("dify:core:Credentials", name, None, opts)
         self.values = {c.key: _generate(self, name, c) for c in enabled(args.agent_v2)}
         for config_key, value in args.user_secrets.items():
-            self.values[USER_SECRET_KEYS[config_key]] = pulumi.Output.secret(value)
+            # Only Dify's own; monitoring's and logging's user secrets go to their namespaces.
+            if config_key in USER_SECRET_KEYS:
+                self.values[USER_SECRET_KEYS[config_key]] = pulumi.Output.secret(value)
         self.secret = k8s.core.v1.Secret(
             f"{name}-secret",
             metadata=object_meta(None, args.namespace, args.labels),

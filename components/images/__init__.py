@@ -12,13 +12,14 @@ langgenius/dify-sandbox 0.2.15 (5631afef); daemon = langgenius/dify-plugin-daemo
 (54432d8a); postgres = docker-library/postgres 15/alpine3.23 (9cd70834); redis =
 docker-library/redis 6.2/alpine (6.2.14 template); weaviate = weaviate/weaviate v1.27.0; nginx =
 nginxinc/docker-nginx-unprivileged stable/alpine-slim (1.26.3 template); squid = squid-cache
-SQUID_6_6 (the ubuntu/squid image recipe is not public here).
+SQUID_6_6 (the ubuntu/squid image recipe is not public here); the Elastic images: logging.py.
 """
 
 from __future__ import annotations
 
 from components.images.dify import AGENT_BACKEND, API, LOCAL_SANDBOX, PLUGIN_DAEMON, SANDBOX, WEB
 from components.images.infra import NGINX, POSTGRES, REDIS, SQUID, WEAVIATE
+from components.images.logging import LOGGING
 from components.images.model import Fact, ImageContract, Listen, Mode, Write
 from components.images.monitoring import MONITORING
 from components.versions import ImageKey
@@ -38,6 +39,7 @@ CONTRACTS: dict[ImageKey, ImageContract] = {
     "squid": SQUID,
     "nginx": NGINX,
     **MONITORING,
+    **LOGGING,
 }
 
 

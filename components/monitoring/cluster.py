@@ -15,8 +15,8 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from components.catalog import ServiceKey
-from components.kube import SecurityProfile, http_probe, mount, tcp_probe
-from components.monitoring.context import ContextArgs, entry, namespaced_reader, run, service_account
+from components.kube import SecurityProfile, http_probe, mount, service_account, tcp_probe
+from components.monitoring.context import ContextArgs, entry, namespaced_reader, run
 from components.workload import WorkloadArgs, deploy_daemon
 
 core = k8s.core.v1

@@ -4,18 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
 
 import pulumi
 import pulumi_kubernetes as k8s
 
+from components.area import AreaContext
 from components.catalog import CATALOG, Entry, ServiceKey
 from components.config.models import StackConfig
-from components.config.resources import effective_resources
 from components.data.endpoints import DataStores
-from components.kube import ContainerSpec, SecretRef, SecurityProfile, labels, object_meta
+from components.kube import ContainerSpec, SecretRef, object_meta
 from components.monitoring.scrape import Namespaces
-from components.versions import ImageKey, image, image_tag
 from components.workload import Deployed, StatefulArgs, StatefulDeployed, WorkloadArgs, deploy, deploy_stateful
 
 core = k8s.core.v1
@@ -23,7 +21,17 @@ rbac = k8s.rbac.v1
 
 
 @dataclass(frozen=True)
-class MonitoringContext:
+class LogsSource:
+    """The log store Grafana reads (dify:logging with the bundled Elasticsearch): its URL and the
+    read-only user the logging bootstrap Job creates."""
+
+    url: str
+    user: str
+    password: pulumi.Output[str]
+
+
+@dataclass(frozen=True)
+class MonitoringContext(AreaContext):
     config: StackConfig
     names: Namespaces
     # Namespace name → its Output (objects take their namespace from these, ordering them after it).
@@ -36,6 +44,9 @@ class MonitoringContext:
     redis_password: SecretRef | None = None
     # The Dify data stores; with dify:aws the exporters read RDS and ElastiCache through them.
     stores: DataStores | None = None
+    # Grafana's Elasticsearch data source, when logging runs the bundled cluster.
+    logs: LogsSource | None = None
+    logs_password: SecretRef | None = None
 
     def namespace(self, name: str) -> pulumi.Input[str]:
         return self.namespaces[name]
@@ -44,51 +55,13 @@ class MonitoringContext:
     def monitoring(self) -> pulumi.Input[str]:
         return self.namespaces[self.names.monitoring]
 
-    def image(self, key: ImageKey) -> str:
-        return image(key, registry=self.config.image_registry)
-
-    def labels(self, key: ServiceKey, image_key: ImageKey) -> dict[str, str]:
-        return labels(key, self.instance, image_tag(self.image(image_key)))
-
-    def container(self, key: ServiceKey, image_key: ImageKey, security: SecurityProfile, **spec: Any) -> ContainerSpec:
-        """The workload's main container: its catalogue ports and the stack's resources."""
-        entry = CATALOG[key]
-        return ContainerSpec(
-            name=key,
-            image=self.image(image_key),
-            resources=effective_resources(self.config, entry.config_key),
-            security=security,
-            ports=entry.ports,
-            **spec,
-        )
-
-    def config_map(
-        self, parent: pulumi.Resource, name: str, key: ServiceKey, image_key: ImageKey, data: Mapping[str, str]
-    ) -> core.ConfigMap:
-        """Auto-named on purpose: a content change renames it, which rolls the pods that mount it
-        (none of these programs reloads its files by itself here)."""
-        return core.ConfigMap(
-            name,
-            metadata=object_meta(None, self.monitoring, self.labels(key, image_key)),
-            data=dict(data),
-            opts=pulumi.ResourceOptions(parent=parent),
-        )
+    @property
+    def home(self) -> pulumi.Input[str]:
+        return self.monitoring
 
 
 def entry(key: ServiceKey) -> Entry:
     return CATALOG[key]
-
-
-def service_account(
-    parent: pulumi.Resource, name: str, account: str, namespace: pulumi.Input[str], object_labels: Mapping[str, str]
-) -> core.ServiceAccount:
-    return core.ServiceAccount(
-        f"{name}-serviceaccount",
-        metadata=object_meta(account, namespace, object_labels),
-        # Only the pods that name this account get its token (components/kube.py pod_spec).
-        automount_service_account_token=False,
-        opts=pulumi.ResourceOptions(parent=parent),
-    )
 
 
 def namespaced_reader(

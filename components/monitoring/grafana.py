@@ -16,7 +16,7 @@ import pulumi_random as random
 
 from components.catalog import ServiceKey
 from components.kube import SecurityProfile, empty_dir, http_probe, mount, object_meta
-from components.monitoring.context import ContextArgs, entry
+from components.monitoring.context import ContextArgs, LogsSource, entry
 from components.monitoring.dashboards import DATASOURCE, dashboards
 from components.monitoring.prometheus import dify_namespaces, dumps
 from components.workload import WorkloadArgs, deploy
@@ -28,7 +28,32 @@ SECRETS = "/etc/grafana-secrets"
 SECURITY = SecurityProfile(run_as_user=472, run_as_group=472, fs_group=472)
 
 
-def datasources(prometheus_url: str) -> dict[str, object]:
+# Grafana expands $VARS in provisioning files: the password stays in the pod's env (from a Secret).
+LOGS_PASSWORD_ENV = "DIFY_LOGS_PASSWORD"
+LOGS_DATASOURCE = {"type": "elasticsearch", "uid": "dify-logs"}
+
+
+def logs_datasource(logs: LogsSource) -> dict[str, object]:
+    """Dify's logs (dify:logging): the dify-logs-* indices, read with the read-only user."""
+    return {
+        "name": "Dify logs",
+        **LOGS_DATASOURCE,
+        "access": "proxy",
+        "url": logs.url,
+        "basicAuth": True,
+        "basicAuthUser": logs.user,
+        "editable": False,
+        "jsonData": {
+            "index": "dify-logs-*",
+            "timeField": "@timestamp",
+            "logMessageField": "message",
+            "logLevelField": "level",
+        },
+        "secureJsonData": {"basicAuthPassword": f"${LOGS_PASSWORD_ENV}"},
+    }
+
+
+def datasources(prometheus_url: str, logs: LogsSource | None = None) -> dict[str, object]:
     return {
         "apiVersion": 1,
         "datasources": [
@@ -40,7 +65,8 @@ def datasources(prometheus_url: str) -> dict[str, object]:
                 "isDefault": True,
                 "editable": False,
                 "jsonData": {"httpMethod": "POST", "timeInterval": "30s"},
-            }
+            },
+            *([logs_datasource(logs)] if logs else []),
         ],
     }
 
@@ -81,7 +107,7 @@ class Grafana(pulumi.ComponentResource):
             f"{name}-provisioning",
             key,
             "grafana",
-            {"datasources.yaml": dumps(datasources(prometheus_url)), "dashboards.yaml": dumps(PROVIDERS)},
+            {"datasources.yaml": dumps(datasources(prometheus_url, ctx.logs)), "dashboards.yaml": dumps(PROVIDERS)},
         )
         boards = ctx.config_map(
             self,
@@ -106,6 +132,7 @@ class Grafana(pulumi.ComponentResource):
                 "GF_ANALYTICS_CHECK_FOR_UPDATES": "false",
                 "GF_ANALYTICS_CHECK_FOR_PLUGIN_UPDATES": "false",
                 "GF_AUTH_ANONYMOUS_ENABLED": "false",
+                **({LOGS_PASSWORD_ENV: ctx.logs_password} if ctx.logs_password else {}),
             },
             readiness=http_probe("/api/health"),
             liveness=http_probe("/api/health", period=15, failures=4),

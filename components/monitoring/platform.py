@@ -15,7 +15,7 @@ from components.core.namespaces import namespace
 from components.data.endpoints import DataStores
 from components.flows import monitoring_services
 from components.monitoring.cluster import NODE_EXPORTER_REASON
-from components.monitoring.context import MonitoringContext
+from components.monitoring.context import LogsSource, MonitoringContext
 from components.monitoring.scrape import Namespaces
 from components.monitoring.stack import Monitoring, MonitoringArgs
 
@@ -64,6 +64,7 @@ def monitoring_args(
     credentials: Credentials,
     settings: StackSettings,
     stores: DataStores | None = None,
+    logs: LogsSource | None = None,
 ) -> MonitoringArgs:
     names = Namespaces(
         config.namespace, config.sandbox_namespace, config.monitoring_namespace, config.node_exporter_namespace
@@ -81,4 +82,5 @@ def monitoring_args(
         db_password=credentials.values["db-password"],
         redis_password=credentials.values["redis-password"],
         receiver_url=settings.secrets.get("alertmanagerReceiverUrl"),
+        logs=logs,
     )

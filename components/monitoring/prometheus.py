@@ -16,8 +16,8 @@ import pulumi_kubernetes as k8s
 import yaml
 
 from components.catalog import ServiceKey
-from components.kube import SecurityProfile, empty_dir, http_probe, mount
-from components.monitoring.context import MonitoringContext, entry, namespaced_reader, run_stateful, service_account
+from components.kube import SecurityProfile, cluster_access, empty_dir, http_probe, mount, service_account
+from components.monitoring.context import MonitoringContext, entry, namespaced_reader, run_stateful
 from components.monitoring.rules import rule_groups
 from components.monitoring.scrape import RULES_DIR, discovered_namespaces, prometheus_config
 
@@ -52,25 +52,18 @@ class Prometheus(pulumi.ComponentResource):
         config = ctx.config
         key: ServiceKey = "prometheus"
         object_labels = ctx.labels(key, "prometheus")
-        child = pulumi.ResourceOptions(parent=self)
         account = entry(key).name
         service_account(self, name, account, ctx.monitoring, object_labels)
         watched = {n: ctx.namespace(n) for n in discovered_namespaces(ctx.names)}
         namespaced_reader(self, name, account, ctx.names.monitoring, watched, [POD_READER], object_labels)
-        cluster_role = rbac.ClusterRole(
-            f"{name}-clusterrole",
-            metadata=k8s.meta.v1.ObjectMetaArgs(name=f"{ctx.instance}-prometheus", labels=object_labels),
+        cluster_access(
+            self,
+            name,
+            role_name=f"{ctx.instance}-prometheus",
+            account=account,
+            account_namespace=ctx.names.monitoring,
             rules=NODE_RULES,
-            opts=child,
-        )
-        rbac.ClusterRoleBinding(
-            f"{name}-clusterrolebinding",
-            metadata=k8s.meta.v1.ObjectMetaArgs(name=f"{ctx.instance}-prometheus", labels=object_labels),
-            role_ref=rbac.RoleRefArgs(
-                api_group="rbac.authorization.k8s.io", kind="ClusterRole", name=cluster_role.metadata.name
-            ),
-            subjects=[rbac.SubjectArgs(kind="ServiceAccount", name=account, namespace=ctx.names.monitoring)],
-            opts=child,
+            object_labels=object_labels,
         )
         settings = prometheus_config(
             ctx.names, {"environment": config.environment, "namespace": config.namespace}, postgres=args.postgres

@@ -21,7 +21,7 @@ import pulumi_kubernetes as k8s
 from components.kube import SecretRef, object_meta
 from components.monitoring.alertmanager import Alertmanager, AlertmanagerArgs
 from components.monitoring.cluster import KubeStateMetrics, NodeExporter
-from components.monitoring.context import ContextArgs, MonitoringContext
+from components.monitoring.context import ContextArgs, LogsSource, MonitoringContext
 from components.monitoring.exporters import BlackboxExporter, PostgresExporter, RedisExporter
 from components.monitoring.grafana import Grafana
 from components.monitoring.operator import OperatorObjects
@@ -37,6 +37,7 @@ class MonitoringArgs:
     db_password: pulumi.Input[str]
     redis_password: pulumi.Input[str]
     receiver_url: pulumi.Output[str] | None = None
+    logs: LogsSource | None = None
 
 
 class Monitoring(pulumi.ComponentResource):
@@ -46,13 +47,19 @@ class Monitoring(pulumi.ComponentResource):
         secret = k8s.core.v1.Secret(
             f"{name}-credentials",
             metadata=object_meta(None, args.ctx.monitoring, args.labels),
-            string_data={"db-password": args.db_password, "redis-password": args.redis_password},
+            string_data={
+                "db-password": args.db_password,
+                "redis-password": args.redis_password,
+                **({"logs-password": args.logs.password} if args.logs else {}),
+            },
             opts=child,
         )
         ctx = replace(
             args.ctx,
             db_password=SecretRef(secret.metadata.name, "db-password"),
             redis_password=SecretRef(secret.metadata.name, "redis-password"),
+            logs=args.logs,
+            logs_password=SecretRef(secret.metadata.name, "logs-password") if args.logs else None,
         )
         shared = ContextArgs(ctx)
         PostgresExporter("postgres-exporter", shared, child)

@@ -125,10 +125,11 @@ _DAEMON = merge(
     rows(SERVICE_NAMES, "DB_HOST", "REDIS_HOST", "DIFY_INNER_API_URL"),
     rows(GENERATED, "DB_PASSWORD", "REDIS_PASSWORD", "SERVER_KEY", "DIFY_INNER_API_KEY"),
     rows(Unset("PLUGIN_STORAGE_TYPE is local; object-store settings are read only when selected"), *_PLUGIN_STORES),
-    rows(DAEMON_DEFAULT, "LOG_LEVEL", "LOG_OUTPUT_FORMAT", "PLUGIN_STDIO_BUFFER_SIZE", "PLUGIN_STDIO_MAX_BUFFER_SIZE"),
+    rows(DAEMON_DEFAULT, "LOG_LEVEL", "PLUGIN_STDIO_BUFFER_SIZE", "PLUGIN_STDIO_MAX_BUFFER_SIZE"),
     rows(DAEMON_DEFAULT, "REDIS_SSL_CERT_REQS", "REDIS_SSL_CA_CERTS", "PPROF_ENABLED", "SENTRY_ENABLED"),
     {
         "LOG_FILE": Unset("logs go to stdout for the kubelet (upstream also writes /app/logs/server.log)"),
+        "LOG_OUTPUT_FORMAT": Differs("dify:app.logOutputFormat (json by default), like the api's: one log schema"),
         "PIP_MIRROR_URL": EMPTY_UPSTREAM,
         "SENTRY_DSN": Unset("read only with SENTRY_ENABLED, which is false as upstream"),
         # Upstream's .env sets an empty prefix; ours keeps the daemon's default in the Redis

@@ -24,8 +24,28 @@ from ._base import (
 
 Report = Callable[..., None]
 PSA = "pod-security.kubernetes.io/"
-# key = value / key: value lines whose key names a credential (a password in a config file).
-ASSIGNMENT = re.compile(r"^\s*[\w.-]*(password|passwd|secret|token|api[_-]?key)[\w.-]*\s*[:=]\s*\S", re.I | re.M)
+# key = value / key: value lines whose key names a credential (a password in a config file). A
+# value that is only a reference to the environment (${NAME} or $NAME, as Logstash pipelines and
+# Grafana provisioning resolve it from a secretKeyRef) holds no credential itself.
+ASSIGNMENT = re.compile(
+    r"^\s*[\w.-]*(password|passwd|secret|token|api[_-]?key)[\w.-]*\s*(=>|:|=(?!>))"
+    r"(?!\s*([\"']?)(?-i:\$(\{[A-Z_][A-Z0-9_]*\}|[A-Z_][A-Z0-9_]*))\3\s*$)\s*\S",
+    re.I | re.M,
+)
+
+
+# The node agents that read the host through hostPath, each alone in its own namespace, which must
+# say why on its dify-pulumi/security-exception annotation (components/core/namespaces.py).
+PRIVILEGED_NAMESPACES = [
+    {"namespace": "*-monitoring-host", "reason": "node-exporter reads /proc, /sys and / through read-only hostPath"},
+    {"namespace": "*-logging-host", "reason": "Filebeat reads the node's container logs through read-only hostPath"},
+]
+
+
+def _privileged_allowed(args: ResourceValidationArgs, name: str, meta: Any) -> bool:
+    entries = config(args, "k8s-namespace-pod-security", "privilegedNamespaces") or []
+    listed = any(fnmatch.fnmatchcase(name, e["namespace"]) for e in entries)
+    return listed and bool((meta.get("annotations") or {}).get("dify-pulumi/security-exception"))
 
 
 def _namespace(args: ResourceValidationArgs, report: Report) -> None:
@@ -34,12 +54,9 @@ def _namespace(args: ResourceValidationArgs, report: Report) -> None:
     meta = args.props.get("metadata") or {}
     name, labels = str(meta.get("name") or args.name), meta.get("labels") or {}
     enforce = labels.get(f"{PSA}enforce")
-    if enforce == "privileged":
-        entries = config(args, "k8s-namespace-pod-security", "privilegedNamespaces") or []
-        if not any(fnmatch.fnmatchcase(name, e["namespace"]) for e in entries):
-            report(f"Namespace {name}: enforces privileged; only allow-listed host-agent namespaces may")
-        return  # privileged rejects nothing, so neither a pinned version nor a warn level means anything
-    elif enforce not in ("baseline", "restricted"):
+    if enforce == "privileged" and _privileged_allowed(args, name, meta):
+        return
+    if enforce not in ("baseline", "restricted"):
         report(f"Namespace {name}: label {PSA}enforce is {enforce!r}, expected restricted or baseline")
         return
     if not str(labels.get(f"{PSA}enforce-version") or "").startswith("v1."):
@@ -143,7 +160,7 @@ def _migration(args: ResourceValidationArgs, report: Report) -> None:
 
 NAMESPACE = resource_policy(
     "k8s-namespace-pod-security",
-    "Namespaces enforce a pinned Pod Security level: restricted, baseline only where allow-listed.",
+    "Namespaces enforce a pinned Pod Security level: restricted, baseline or privileged only where allow-listed.",
     Severity.HIGH,
     "Label the namespace pod-security.kubernetes.io/enforce=restricted with enforce-version v1.N and warn=restricted.",
     _namespace,
@@ -158,17 +175,12 @@ NAMESPACE = resource_policy(
             "type": "array",
             "items": {
                 "type": "object",
-                "properties": {"namespace": {"type": "string"}, "reason": {"type": "string", "minLength": 10}},
+                "properties": {"namespace": {"type": "string"}, "reason": {"type": "string"}},
                 "required": ["namespace", "reason"],
             },
-            "default": [
-                {
-                    "namespace": "*-monitoring-host",
-                    "reason": "holds only node-exporter, whose read-only hostPath mounts of /proc, /sys and / "
-                    "no Pod Security level below privileged admits (components/monitoring/cluster.py)",
-                }
-            ],
-            "description": "namespaces that may enforce privileged, each with its reason (host agents only)",
+            "default": PRIVILEGED_NAMESPACES,
+            "description": "namespaces of one node agent each that may enforce privileged, with the reason; "
+            "the Namespace must also carry its dify-pulumi/security-exception annotation",
         },
     },
 )

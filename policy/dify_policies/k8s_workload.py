@@ -31,6 +31,22 @@ Report = Callable[..., None]
 SANDBOX_REASON = "dify-sandbox chroots and setuid()s to a pool uid per execution (dify-sandbox 0.2.15)"
 SANDBOX_CAPABILITIES = ["SYS_CHROOT", "SETUID", "SETGID", "CHOWN", "DAC_OVERRIDE", "FOWNER", "KILL"]
 SANDBOX = {"workload": "dify-sandbox", "namespace": "*-sandbox", "containers": ["sandbox"], "reason": SANDBOX_REASON}
+# Filebeat (its own <namespace>-logging-host namespace, privileged): reads the root-owned container
+# logs through read-only hostPath and keeps its registry on the node (components/logging/filebeat.py).
+FILEBEAT_REASON = "Filebeat reads the node's root-owned container logs through read-only hostPath"
+FILEBEAT = {
+    "workload": "dify-filebeat",
+    "namespace": "*-logging-host",
+    "containers": ["filebeat"],
+    "reason": FILEBEAT_REASON,
+}
+# node-exporter (its own <namespace>-monitoring-host namespace): read-only /proc, /sys and /.
+NODE_EXPORTER = {
+    "workload": "dify-node-exporter",
+    "namespace": "*-monitoring-host",
+    "containers": ["node-exporter"],
+    "reason": "node-exporter reads the node's /proc, /sys and root filesystem through read-only hostPath",
+}
 # local_sandbox: agent shell sessions write under /home and /mnt/drive (restricted does not
 # require a read-only root, so it stays in the restricted namespace).
 LOCAL_SANDBOX = {
@@ -38,13 +54,6 @@ LOCAL_SANDBOX = {
     "namespace": "*",
     "containers": ["local-sandbox"],
     "reason": "agent shell sessions write anywhere under /home and /mnt/drive",
-}
-
-# node-exporter reads the host's /proc, /sys and / (read-only) in its own privileged namespace.
-NODE_EXPORTER = {
-    "workload": "*-node-exporter",
-    "namespace": "*-monitoring-host",
-    "reason": "exports node CPU, memory and filesystem metrics from read-only /proc, /sys and / mounts",
 }
 # Names that end in a credential word but hold none: redis_exporter's list of Redis key names whose
 # length it exports (the Celery queues; oliver006/redis_exporter README, -check-single-keys).
@@ -225,7 +234,7 @@ NON_ROOT = resource_policy(
     "Set securityContext.runAsNonRoot: true and a non-zero runAsUser; an image that must run as root "
     "goes into the 'allow' list with its reason and carries the dify-pulumi/security-exception annotation.",
     pod_validator(_non_root),
-    {"allow": allow_list_schema("workloads that must run as root", [SANDBOX])},
+    {"allow": allow_list_schema("workloads that must run as root", [SANDBOX, FILEBEAT])},
 )
 CAPABILITIES = resource_policy(
     "k8s-workload-drop-all-capabilities",
@@ -275,7 +284,13 @@ HOST_PATH = resource_policy(
     Severity.HIGH,
     "Use an emptyDir, PVC or projected volume; list a log shipper in 'allow' with its reason.",
     pod_validator(_host_path),
-    {"allow": allow_list_schema("workloads that mount host paths", [NODE_EXPORTER])},
+    # Volumes are the pod's, so these entries name no container.
+    {
+        "allow": allow_list_schema(
+            "workloads that mount host paths",
+            [{k: v for k, v in entry.items() if k != "containers"} for entry in (FILEBEAT, NODE_EXPORTER)],
+        )
+    },
 )
 READ_ONLY_ROOT = resource_policy(
     "k8s-workload-read-only-root",
