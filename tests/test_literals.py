@@ -183,8 +183,9 @@ KINDS = {
         "PersistentVolumeClaim": 2,
         # + Elasticsearch's (three nodes).
         "PodDisruptionBudget": 8,
-        # + elastic, kibana_system, the Kibana keys, the writer, the reader, the transport certificates.
-        "Secret": 9,
+        # + elastic, kibana_system, the Kibana keys, the writer, the reader, Elasticsearch's
+        # certificates and its CA alone (for the clients).
+        "Secret": 10,
         # + Elasticsearch and Logstash (each with a headless Service), Kibana.
         "Service": 18,
         "ServiceAccount": 1,

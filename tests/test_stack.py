@@ -21,8 +21,8 @@ from tests.lookup import find, kinds
 def test_stack_passes_schema_and_reference_checks(stack: str, request: pytest.FixtureRequest) -> None:
     recording: Recording = request.getfixturevalue(stack)
     objs = objects(recording, show_secrets=False)
-    # Prod: 69 objects for Dify, 34 for logging (tests/test_literals.py KINDS).
-    assert len(objs) == {"dev": 58, "prod": 103}[stack]
+    # Prod: 69 objects for Dify, 35 for logging (tests/test_literals.py KINDS).
+    assert len(objs) == {"dev": 58, "prod": 104}[stack]
     assert validate(objs, "1.33") == []
     assert render.leaks(recording) == []
 
