@@ -199,8 +199,9 @@ KINDS = {
         "Role": 7,
         "RoleBinding": 7,
         # + Grafana admin, alertmanager.yml (it holds receiver credentials), the exporters' credentials;
-        # + elastic, kibana_system, the Kibana keys, the writer, the reader, the transport certificates.
-        "Secret": 3 + 3 + 6,
+        # + elastic, kibana_system, the Kibana keys, the writer, the reader, Elasticsearch's
+        # certificates and its CA alone (for the clients).
+        "Secret": 3 + 3 + 7,
         # + Prometheus, Alertmanager, Grafana, blackbox exporter, OTel collector; + Elasticsearch and
         # Logstash (each with a headless Service), Kibana.
         "Service": 11 + 5 + 5,

@@ -115,8 +115,8 @@ def _run(
     for purpose, value in secrets.items():
         (root / "run/secrets" / purpose).mkdir(parents=True, exist_ok=True)
         (root / "run/secrets" / purpose / "password").write_text(value)
-    (root / "run/secrets/external-ca").mkdir(parents=True, exist_ok=True)
-    (root / "run/secrets/external-ca/ca.crt").write_text("-----BEGIN CERTIFICATE-----\n")
+    (root / "run/secrets/ca").mkdir(parents=True, exist_ok=True)
+    (root / "run/secrets/ca/ca.crt").write_text("-----BEGIN CERTIFICATE-----\n")
     (root / "tmp").mkdir(exist_ok=True)
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir(exist_ok=True)
@@ -152,7 +152,9 @@ def test_bundled_cluster_steps_in_order(bundled: list[Obj], tmp_path: Path) -> N
     result, calls = _run(tmp_path, bundled)
     assert result.returncode == 0, result.stderr
     assert _shape(calls) == BUNDLED_CALLS
-    assert all(c["url"].startswith("http://dify-elasticsearch.dify-logging:9200/") for c in calls[:8])
+    assert all(c["url"].startswith("https://dify-elasticsearch.dify-logging:9200/") for c in calls[:8])
+    # Every call trusts the stack's CA, from its own Secret.
+    assert {c["cacert"] for c in calls} == {str(tmp_path / "root/run/secrets/ca/ca.crt")}
     assert all(c["url"].startswith("http://dify-kibana.dify-logging:5601/") for c in calls[8:])
 
 
@@ -246,7 +248,7 @@ def test_external_cluster_gets_only_policy_template_and_users(tmp_path: Path) ->
     assert result.returncode == 0, result.stderr
     assert _shape(calls) == [BUNDLED_CALLS[0], *BUNDLED_CALLS[2:8]]
     assert {c["url"].split("/")[2] for c in calls} == {"logs.example.com:9243"}
-    assert all(c["cacert"] and c["cacert"].endswith("/run/secrets/external-ca/ca.crt") for c in calls)
+    assert all(c["cacert"] and c["cacert"].endswith("/run/secrets/ca/ca.crt") for c in calls)
     expected = "Authorization: Basic " + base64.b64encode(f"admin:{ELASTIC}".encode()).decode() + "\n"
     assert {h for c in calls for h in c["headers"] if h.startswith("Authorization")} == {expected}
     template = json.loads(next(c["body"] for c in calls if c["path"] == "/_index_template/dify-logs"))

@@ -143,6 +143,12 @@ def test_security_on_and_no_mmap_single_node_in_dev() -> None:
     assert settings["discovery.type"] == "single-node"
     assert "cluster.initial_master_nodes" not in settings
     assert settings["xpack.security.transport.ssl.enabled"] is False
+    # HTTPS in every shape: clients trust the stack's CA.
+    assert settings["xpack.security.http.ssl.enabled"] is True
+    assert (settings["xpack.security.http.ssl.key"], settings["xpack.security.http.ssl.certificate"]) == (
+        "certs/http.key",
+        "certs/http.crt",
+    )
 
 
 def test_prod_three_nodes_with_transport_tls_pdb_and_zone_spread() -> None:
@@ -162,7 +168,8 @@ def test_prod_three_nodes_with_transport_tls_pdb_and_zone_spread() -> None:
     assert settings["xpack.security.transport.ssl.certificate_authorities"] == ["certs/ca.crt"]
     certs = next(v["secret"]["secretName"] for v in es["spec"]["template"]["spec"]["volumes"] if v["name"] == "certs")
     keys = set(find(objs, "Secret", certs)["stringData"])
-    assert keys == {"ca.crt"} | {f"dify-elasticsearch-{i}.{ext}" for i in range(3) for ext in ("crt", "key")}
+    nodes = {f"dify-elasticsearch-{i}.{ext}" for i in range(3) for ext in ("crt", "key")}
+    assert keys == {"ca.crt", "http.crt", "http.key"} | nodes
     pdb = find(objs, "PodDisruptionBudget", "dify-elasticsearch")
     assert pdb["metadata"]["namespace"] == "dify-prod-logging"
     assert pdb["spec"]["maxUnavailable"] == 1
@@ -181,7 +188,7 @@ def test_retention_per_environment() -> None:
 
 def test_every_credential_is_a_generated_secret() -> None:
     objs = _objs(monitoring={"enabled": True})
-    logging_secrets = [s for s in kinds(objs, "Secret") if s["metadata"]["namespace"] == "dify-logging"]
+    logging_secrets = [s for s in kinds(objs, "Secret") if s["metadata"]["name"].startswith("logging-credentials-")]
     values = [v for s in logging_secrets for v in s["stringData"].values()]
     assert len(values) == len(set(values)) == 7  # elastic, kibana_system, writer, reader, three Kibana keys
     rendered_elsewhere = json.dumps([o for o in objs if o["kind"] != "Secret"])
@@ -203,7 +210,7 @@ def test_logstash_writes_with_its_own_user() -> None:
     logstash = find(objs, "StatefulSet", "dify-logstash")
     resolved = env(objs, logstash, "logstash")
     assert resolved["ELASTICSEARCH_USER"] == "dify_logstash"
-    assert resolved["ELASTICSEARCH_URL"] == "http://dify-elasticsearch.dify-logging:9200"
+    assert resolved["ELASTICSEARCH_URL"] == "https://dify-elasticsearch.dify-logging:9200"
     elastic = next(
         s["stringData"]["password"]
         for s in kinds(objs, "Secret")
@@ -335,9 +342,12 @@ def test_grafana_reads_the_logs_when_monitoring_is_on() -> None:
     objs = _objs(monitoring={"enabled": True})
     sources = yaml.safe_load(_config_map(objs, "datasources.yaml")["datasources.yaml"])["datasources"]
     logs = next(s for s in sources if s["type"] == "elasticsearch")
-    assert logs["url"] == "http://dify-elasticsearch.dify-logging:9200"
+    assert logs["url"] == "https://dify-elasticsearch.dify-logging:9200"
     assert (logs["basicAuthUser"], logs["jsonData"]["index"]) == ("dify_grafana", "dify-logs-*")
-    assert logs["secureJsonData"] == {"basicAuthPassword": "$DIFY_LOGS_PASSWORD"}
+    assert logs["jsonData"]["tlsAuthWithCACert"] is True
+    assert logs["secureJsonData"] == {"basicAuthPassword": "$DIFY_LOGS_PASSWORD", "tlsCACert": "$DIFY_LOGS_CA"}
+    grafana = env(objs, find(objs, "Deployment", "dify-grafana"))
+    assert grafana["DIFY_LOGS_CA"].startswith("-----BEGIN CERTIFICATE-----")
 
 
 def test_plugin_daemon_logs_json_like_the_api(dev: Recording) -> None:
@@ -487,9 +497,12 @@ def test_filebeat_learns_its_node_from_the_downward_api() -> None:
 LOGGING_PARENTS = {
     "logging-credentials-elastic": "dify:logging:Credentials",
     "logging-credentials-writer": "dify:logging:Credentials",
-    "elasticsearch-transport-secret": "dify:logging:TransportCertificates",
-    "elasticsearch-transport-ca": "dify:logging:TransportCertificates",
-    "elasticsearch-transport": "dify:logging:Elasticsearch",
+    "elasticsearch-tls-secret": "dify:logging:Certificates",
+    "elasticsearch-tls-ca-secret": "dify:logging:Certificates",
+    "elasticsearch-tls-ca": "dify:logging:Certificates",
+    "elasticsearch-tls-http": "dify:logging:Certificates",
+    "elasticsearch-tls-dify-elasticsearch-2": "dify:logging:Certificates",
+    "elasticsearch-tls": "dify:logging:Elasticsearch",
     "elasticsearch-statefulset": "dify:logging:Elasticsearch",
     "elasticsearch-headless": "dify:logging:Elasticsearch",
     "elasticsearch-pdb": "dify:logging:Elasticsearch",
@@ -523,7 +536,7 @@ def test_every_resource_belongs_to_its_component(prod: Recording) -> None:
         "dify:logging:Logging",
         "dify:logging:Credentials",
         "dify:logging:Elasticsearch",
-        "dify:logging:TransportCertificates",
+        "dify:logging:Certificates",
         "dify:logging:Bootstrap",
         "dify:logging:Logstash",
         "dify:logging:Kibana",

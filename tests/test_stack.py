@@ -22,8 +22,8 @@ def test_stack_passes_schema_and_reference_checks(stack: str, request: pytest.Fi
     recording: Recording = request.getfixturevalue(stack)
     objs = objects(recording, show_secrets=False)
     # Prod: no in-cluster Postgres, Redis or claims (dify:aws), four HPAs, the IRSA ServiceAccount (66),
-    # bundled monitoring (54) and logging (34) (tests/test_literals.py KINDS).
-    assert len(objs) == {"dev": 58, "prod": 66 + 54 + 34}[stack]
+    # bundled monitoring (54) and logging (35) (tests/test_literals.py KINDS).
+    assert len(objs) == {"dev": 58, "prod": 66 + 54 + 35}[stack]
     assert validate(objs, "1.33") == []
     assert render.leaks(recording) == []
 

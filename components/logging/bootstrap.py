@@ -46,10 +46,10 @@ class BootstrapArgs:
     ctx: LoggingContext
     elasticsearch_url: str
     # Purpose → Secret (components/logging/credentials.py): elastic, writer, reader, with the
-    # bundled cluster kibana-system, with an external cluster's own CA external-ca.
+    # bundled cluster kibana-system; ca, the CA to trust (the bundled cluster's or the external one's).
     secrets: Mapping[str, core.Secret]
     kibana_url: str | None = None
-    # The external cluster's own CA is in secrets["external-ca"] (key ca.crt).
+    # secrets["ca"] holds the CA the cluster's certificate chains to (key ca.crt).
     ca: bool = False
     depends_on: Sequence[pulumi.Resource] = field(default_factory=tuple)
 
@@ -73,7 +73,7 @@ def bootstrap_env(ctx: LoggingContext, es_url: str, kibana_url: str | None, ca: 
         "WORK": "/tmp",
     }
     if ca:
-        env["ES_CA_FILE"] = f"{SECRETS}/external-ca/ca.crt"
+        env["ES_CA_FILE"] = f"{SECRETS}/ca/ca.crt"
     if kibana_url:
         env |= {"KIBANA_URL": kibana_url, "KIBANA_SYSTEM_PASSWORD_FILE": f"{SECRETS}/kibana-system/password"}
     return env

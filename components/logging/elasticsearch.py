@@ -3,13 +3,13 @@
 Creates: a ConfigMap with elasticsearch.yml and the heap (half the memory limit, as a
 jvm.options.d file, which Elastic recommends over ES_JAVA_OPTS), the StatefulSet (uid 1000,
 read-only root, config/ copied into an emptyDir by an init container, data on a claim per node),
-its Service and headless Service; with several nodes also the transport certificates
-(components/logging/certificates.py), a PodDisruptionBudget and zone spread.
+its Service and headless Service, the CA and HTTPS certificate (components/logging/certificates.py);
+with several nodes also a transport certificate per node, a PodDisruptionBudget and zone spread.
 
 Security is on: the ``elastic`` password is generated (components/logging/credentials.py) and
 reaches the first start as ELASTIC_PASSWORD from the Secret. Not ELASTIC_PASSWORD_FILE: the
-image's entrypoint refuses a file whose mode is not 400 or 600 (bin/docker-env-from-file.sh), and a
-Secret volume readable by uid 1000 through fsGroup is 0440. The probes authenticate with the same
+image's env-from-file step refuses a file whose mode is not 400 or 600, and a Secret volume that
+uid 1000 can read through fsGroup is 0440. The probes authenticate with the same
 variable without putting it on a command line.
 """
 
@@ -23,7 +23,7 @@ import yaml
 
 from components.catalog import CATALOG, ServiceKey
 from components.kube import SecretRef, exec_probe, mount, startup, tcp_probe
-from components.logging.certificates import TransportCertificates, TransportCertificatesArgs
+from components.logging.certificates import Certificates, CertificatesArgs
 from components.logging.context import ELASTIC, ElasticNode, LoggingContext, elastic_node, secret_volume
 from components.logging.settings import (
     CERTS_DIR,
@@ -40,8 +40,8 @@ KEY: ServiceKey = "elasticsearch"
 # stdin (never argv): local=true answers from this node's view, so a node is ready once it has
 # joined a cluster with an elected master.
 _HEALTH = (
-    'curl -sf -o /dev/null -K - <<< "user = \\"elastic:$ELASTIC_PASSWORD\\"" '
-    '"http://127.0.0.1:9200/_cluster/health?local=true"'
+    f'curl -sf --cacert {CERTS_DIR}/ca.crt -o /dev/null -K - <<< "user = \\"elastic:$ELASTIC_PASSWORD\\"" '
+    '"https://localhost:9200/_cluster/health?local=true"'
 )
 
 
@@ -53,6 +53,8 @@ class ElasticsearchArgs:
 
 class Elasticsearch(pulumi.ComponentResource):
     url: str
+    ca_secret: core.Secret
+    ca_pem: pulumi.Output[str]
 
     def __init__(self, name: str, args: ElasticsearchArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("dify:logging:Elasticsearch", name, None, opts)
@@ -68,22 +70,22 @@ class Elasticsearch(pulumi.ComponentResource):
                 "jvm.options.d/heap.options",
             ),
         }
-        volumes = []
-        mounts = []
-        if replicas > 1:
-            certificates = TransportCertificates(
-                f"{name}-transport",
-                TransportCertificatesArgs(
-                    namespace=ctx.logging,
-                    namespace_name=ctx.names.logging,
-                    labels=object_labels,
-                    pods=es_pod_names(replicas),
-                    headless_service=headless_service(),
-                ),
-                pulumi.ResourceOptions(parent=self),
-            )
-            volumes.append(secret_volume("certs", certificates.secret))
-            mounts.append(mount("certs", CERTS_DIR, read_only=True))
+        certificates = Certificates(
+            f"{name}-tls",
+            CertificatesArgs(
+                namespace=ctx.logging,
+                namespace_name=ctx.names.logging,
+                labels=object_labels,
+                service=CATALOG[KEY].name,
+                headless_service=headless_service(),
+                pods=es_pod_names(replicas),
+                transport=replicas > 1,
+            ),
+            pulumi.ResourceOptions(parent=self),
+        )
+        # What the clients mount and trust (Kibana, Logstash, the bootstrap Job, Grafana).
+        self.ca_secret = certificates.ca_secret
+        self.ca_pem = certificates.ca_pem
         container = ctx.container(
             KEY,
             "elasticsearch",
@@ -93,7 +95,7 @@ class Elasticsearch(pulumi.ComponentResource):
             liveness=tcp_probe("http", period=20, failures=6),
             # First start: keystore, security index, and with three nodes the master election.
             startup=startup(tcp_probe("http"), budget_seconds=300),
-            mounts=mounts,
+            mounts=[mount("certs", CERTS_DIR, read_only=True)],
         )
         elastic_node(
             self,
@@ -105,10 +107,10 @@ class Elasticsearch(pulumi.ComponentResource):
                 home=ES_HOME,
                 settings=settings_files,
                 container=container,
-                volumes=volumes,
+                volumes=[secret_volume("certs", certificates.secret)],
                 storage_size=settings.storage_size,
                 replicas=replicas,
             ),
         )
-        self.url = CATALOG[KEY].url(namespace=ctx.names.logging)
+        self.url = CATALOG[KEY].url(scheme="https", namespace=ctx.names.logging)
         self.register_outputs({"url": self.url})

@@ -19,7 +19,7 @@ import pulumi_kubernetes as k8s
 
 from components.catalog import CATALOG, ServiceKey
 from components.kube import EnvValue, SecretRef, empty_dir, http_probe, mount, object_meta, startup
-from components.logging.context import ELASTIC, LoggingContext
+from components.logging.context import ELASTIC, LoggingContext, secret_volume
 from components.logging.settings import KIBANA_HOME, heap_mb
 from components.net.ingress import ingress_annotations
 from components.routing import KIBANA_PREFIX
@@ -28,6 +28,7 @@ from components.workload import WorkloadArgs, deploy
 core = k8s.core.v1
 networking = k8s.networking.v1
 KEY: ServiceKey = "kibana"
+CA_DIR = "/etc/elasticsearch-ca"
 _NGINX = "nginx.ingress.kubernetes.io"
 
 
@@ -37,6 +38,8 @@ class KibanaArgs:
     elasticsearch_url: str
     kibana_system_secret: core.Secret
     keys_secret: core.Secret
+    # The CA of Elasticsearch's HTTPS certificate (ca.crt).
+    ca_secret: core.Secret
 
 
 def status_path(expose: bool) -> str:
@@ -56,6 +59,7 @@ class Kibana(pulumi.ComponentResource):
             "SERVER_HOST": "0.0.0.0",
             "SERVER_NAME": CATALOG[KEY].name,
             "ELASTICSEARCH_HOSTS": args.elasticsearch_url,
+            "ELASTICSEARCH_SSL_CERTIFICATEAUTHORITIES": f"{CA_DIR}/ca.crt",
             "ELASTICSEARCH_USERNAME": "kibana_system",
             "ELASTICSEARCH_PASSWORD": SecretRef(args.kibana_system_secret.metadata.name, "password"),
             "XPACK_SECURITY_ENCRYPTIONKEY": SecretRef(keys, "security"),
@@ -85,7 +89,11 @@ class Kibana(pulumi.ComponentResource):
             liveness=http_probe(status, period=20, failures=6),
             # The first start migrates saved objects in Elasticsearch; minutes on a small node.
             startup=startup(http_probe(status), budget_seconds=600),
-            mounts=[mount("data", f"{KIBANA_HOME}/data"), mount("tmp", "/tmp")],
+            mounts=[
+                mount("data", f"{KIBANA_HOME}/data"),
+                mount("tmp", "/tmp"),
+                mount("ca", CA_DIR, read_only=True),
+            ],
         )
         deployed = deploy(
             self,
@@ -95,7 +103,11 @@ class Kibana(pulumi.ComponentResource):
                 namespace=ctx.logging,
                 instance=ctx.instance,
                 containers=[container],
-                volumes=[empty_dir("data", "256Mi"), empty_dir("tmp", "256Mi")],
+                volumes=[
+                    empty_dir("data", "256Mi"),
+                    empty_dir("tmp", "256Mi"),
+                    secret_volume("ca", args.ca_secret, {"ca.crt": "ca.crt"}),
+                ],
                 # Two Kibanas migrating saved objects at once is a documented failure.
                 strategy="Recreate",
             ),

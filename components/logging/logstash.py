@@ -68,7 +68,8 @@ class LogstashArgs:
     ctx: LoggingContext
     elasticsearch_url: str
     writer_secret: core.Secret
-    # With an external cluster whose CA no public authority signs: the Secret holding ca.crt.
+    # The Secret holding the ca.crt the cluster's certificate chains to (the bundled cluster's
+    # own, or an external cluster's); None for an external cluster with a public certificate.
     ca_secret: core.Secret | None = None
 
 

@@ -52,10 +52,10 @@ def headless_service() -> str:
 
 
 def elasticsearch_yml(replicas: int) -> dict[str, Any]:
-    """elasticsearch.yml. Security is on in both shapes; HTTP stays plain inside the namespace
-    (NetworkPolicies admit only the flow table's clients). A cluster of several nodes must
+    """elasticsearch.yml. Security is on in both shapes and HTTP is TLS with a certificate from
+    the stack's CA (components/logging/certificates.py). A cluster of several nodes must also
     encrypt its transport once security is on: each node presents its own certificate
-    (``${HOSTNAME}`` is the pod name), signed by the stack's CA."""
+    (``${HOSTNAME}`` is the pod name), signed by the same CA."""
     settings: dict[str, Any] = {
         "cluster.name": CLUSTER_NAME,
         "network.host": "0.0.0.0",
@@ -66,7 +66,10 @@ def elasticsearch_yml(replicas: int) -> dict[str, Any]:
         # Explicit settings turn off the 8.x first-start auto-configuration (which would write
         # its own certificates and enrolment tokens into config/).
         "xpack.security.enrollment.enabled": False,
-        "xpack.security.http.ssl.enabled": False,
+        "xpack.security.http.ssl.enabled": True,
+        "xpack.security.http.ssl.key": "certs/http.key",
+        "xpack.security.http.ssl.certificate": "certs/http.crt",
+        "xpack.security.http.ssl.certificate_authorities": ["certs/ca.crt"],
         "xpack.ml.enabled": False,
         "ingest.geoip.downloader.enabled": False,
     }

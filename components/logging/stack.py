@@ -51,19 +51,25 @@ class Logging(pulumi.ComponentResource):
         external = ctx.config.logging.elasticsearch.external
         kibana_url = None
         after: list[pulumi.Resource] = []
+        # The CA the clients trust: the bundled cluster's own, or an external cluster's if given.
+        ca_secret = secrets.get("external-ca")
+        ca_pem: pulumi.Output[str] | None = None
         if external is not None:
             self.elasticsearch_url = external.url
         else:
             elasticsearch = Elasticsearch("elasticsearch", ElasticsearchArgs(ctx, secrets["elastic"]), child)
             self.elasticsearch_url = elasticsearch.url
+            ca_secret, ca_pem = elasticsearch.ca_secret, elasticsearch.ca_pem
             after.append(elasticsearch)
             kibana = Kibana(
                 "kibana",
-                KibanaArgs(ctx, self.elasticsearch_url, secrets["kibana-system"], secrets["kibana-keys"]),
+                KibanaArgs(ctx, self.elasticsearch_url, secrets["kibana-system"], secrets["kibana-keys"], ca_secret),
                 child,
             )
             kibana_url = kibana.url
-        bootstrap_secrets = {k: v for k, v in secrets.items() if k != "kibana-keys"}
+        bootstrap_secrets = {k: v for k, v in secrets.items() if k not in ("kibana-keys", "external-ca")}
+        if ca_secret is not None:
+            bootstrap_secrets["ca"] = ca_secret
         Bootstrap(
             "logging-bootstrap",
             BootstrapArgs(
@@ -71,7 +77,7 @@ class Logging(pulumi.ComponentResource):
                 self.elasticsearch_url,
                 bootstrap_secrets,
                 kibana_url=kibana_url,
-                ca="external-ca" in secrets,
+                ca=ca_secret is not None,
                 depends_on=after,
             ),
             child,
@@ -82,14 +88,14 @@ class Logging(pulumi.ComponentResource):
                 ctx,
                 self.elasticsearch_url,
                 secrets["writer"],
-                ca_secret=secrets.get("external-ca"),
+                ca_secret=ca_secret,
             ),
             child,
         )
         Filebeat("filebeat", FilebeatArgs(ctx, collected_namespaces(ctx), logstash.hosts), child)
         self.datasource = (
             None
-            if external is not None
-            else LogsSource(self.elasticsearch_url, READER_USER, credentials.values["reader"])
+            if ca_pem is None
+            else LogsSource(self.elasticsearch_url, READER_USER, credentials.values["reader"], ca_pem)
         )
         self.register_outputs({"elasticsearch": self.elasticsearch_url})

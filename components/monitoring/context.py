@@ -28,6 +28,8 @@ class LogsSource:
     url: str
     user: str
     password: pulumi.Output[str]
+    # The CA of the cluster's HTTPS certificate (PEM; a CA certificate is public).
+    ca_pem: pulumi.Output[str]
 
 
 @dataclass(frozen=True)
@@ -47,6 +49,7 @@ class MonitoringContext(AreaContext):
     # Grafana's Elasticsearch data source, when logging runs the bundled cluster.
     logs: LogsSource | None = None
     logs_password: SecretRef | None = None
+    logs_ca: SecretRef | None = None
 
     def namespace(self, name: str) -> pulumi.Input[str]:
         return self.namespaces[name]

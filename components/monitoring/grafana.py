@@ -30,6 +30,7 @@ SECURITY = SecurityProfile(run_as_user=472, run_as_group=472, fs_group=472)
 
 # Grafana expands $VARS in provisioning files: the password stays in the pod's env (from a Secret).
 LOGS_PASSWORD_ENV = "DIFY_LOGS_PASSWORD"
+LOGS_CA_ENV = "DIFY_LOGS_CA"
 LOGS_DATASOURCE = {"type": "elasticsearch", "uid": "dify-logs"}
 
 
@@ -48,8 +49,9 @@ def logs_datasource(logs: LogsSource) -> dict[str, object]:
             "timeField": "@timestamp",
             "logMessageField": "message",
             "logLevelField": "level",
+            "tlsAuthWithCACert": True,
         },
-        "secureJsonData": {"basicAuthPassword": f"${LOGS_PASSWORD_ENV}"},
+        "secureJsonData": {"basicAuthPassword": f"${LOGS_PASSWORD_ENV}", "tlsCACert": f"${LOGS_CA_ENV}"},
     }
 
 
@@ -133,6 +135,7 @@ class Grafana(pulumi.ComponentResource):
                 "GF_ANALYTICS_CHECK_FOR_PLUGIN_UPDATES": "false",
                 "GF_AUTH_ANONYMOUS_ENABLED": "false",
                 **({LOGS_PASSWORD_ENV: ctx.logs_password} if ctx.logs_password else {}),
+                **({LOGS_CA_ENV: ctx.logs_ca} if ctx.logs_ca else {}),
             },
             readiness=http_probe("/api/health"),
             liveness=http_probe("/api/health", period=15, failures=4),

@@ -50,7 +50,7 @@ class Monitoring(pulumi.ComponentResource):
             string_data={
                 "db-password": args.db_password,
                 "redis-password": args.redis_password,
-                **({"logs-password": args.logs.password} if args.logs else {}),
+                **({"logs-password": args.logs.password, "logs-ca": args.logs.ca_pem} if args.logs else {}),
             },
             opts=child,
         )
@@ -60,6 +60,7 @@ class Monitoring(pulumi.ComponentResource):
             redis_password=SecretRef(secret.metadata.name, "redis-password"),
             logs=args.logs,
             logs_password=SecretRef(secret.metadata.name, "logs-password") if args.logs else None,
+            logs_ca=SecretRef(secret.metadata.name, "logs-ca") if args.logs else None,
         )
         shared = ContextArgs(ctx)
         PostgresExporter("postgres-exporter", shared, child)
