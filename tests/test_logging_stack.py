@@ -77,6 +77,10 @@ def test_on_in_prod(prod: Recording) -> None:
     assert claim["spec"]["resources"]["requests"]["storage"] == "50Gi"
     policy = json.loads(_config_map(objs, "ilm-policy.json")["ilm-policy.json"])
     assert policy["policy"]["phases"]["delete"]["min_age"] == "30d"
+    # Pulumi.prod.yaml sizes the nodes: 4Gi requested = limit, so a 2g heap.
+    node = find(objs, "StatefulSet", "dify-elasticsearch")["spec"]["template"]["spec"]["containers"][0]
+    assert node["resources"] == {"requests": {"cpu": "500m", "memory": "4Gi"}, "limits": {"cpu": "2", "memory": "4Gi"}}
+    assert _config_map(objs, "heap.options")["heap.options"] == "-Xms2048m\n-Xmx2048m\n"
 
 
 @pytest.mark.parametrize(
