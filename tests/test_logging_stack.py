@@ -331,11 +331,25 @@ def test_kibana_is_exposed_only_on_request_and_only_to_the_allow_list() -> None:
     assert ingress["metadata"]["namespace"] == "dify-prod-logging"
     annotations = ingress["metadata"]["annotations"]
     assert annotations["nginx.ingress.kubernetes.io/whitelist-source-range"] == "10.0.0.0/8"
+    assert "cert-manager.io/cluster-issuer" not in annotations  # ingress.tls.mode secret
     (rule,) = ingress["spec"]["rules"]
     assert rule["host"] == "dify.example.com"
     assert [(p["path"], p["backend"]["service"]["name"]) for p in rule["http"]["paths"]] == [("/kibana", "dify-kibana")]
     kibana = env(objs, find(objs, "Deployment", "dify-kibana"))
     assert (kibana["SERVER_BASEPATH"], kibana["SERVER_REWRITEBASEPATH"]) == ("/kibana", "true")
+
+
+def test_kibana_ingress_asks_cert_manager_for_its_own_namespace_copy() -> None:
+    ingress_settings = {
+        "enabled": True,
+        "className": "nginx",
+        "tlsSecretName": "dify-tls",
+        "tls": {"mode": "cert-manager", "clusterIssuer": "letsencrypt-prod"},
+    }
+    objs = _objs("prod", {**PROD_SIZE, "kibana": {"expose": True}}, **{**EXPOSED, "ingress": ingress_settings})
+    ingress = find(objs, "Ingress", "dify-kibana")
+    assert ingress["metadata"]["annotations"]["cert-manager.io/cluster-issuer"] == "letsencrypt-prod"
+    assert ingress["spec"]["tls"] == [{"hosts": ["dify.example.com"], "secretName": "dify-tls"}]
 
 
 def test_kibana_path_shadows_no_dify_route() -> None:

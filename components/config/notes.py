@@ -15,7 +15,9 @@ _NOTE_TREE: dict[str, dict[str, str]] = {
         "workerBeat": "Pods of the Celery beat scheduler; always one.",
         "web": "Pods of web (the Next.js front end).",
         "sandbox": "Pods of dify-sandbox, the code-node executor.",
-        "pluginDaemon": "Pods of the plugin daemon; more than 1 needs ReadWriteMany pluginStorage.",
+        "pluginDaemon": (
+            "Pods of the plugin daemon; more than 1 needs ReadWriteMany pluginStorage or dify:aws (plugins on S3)."
+        ),
         "agentBackend": "Pods of the Agent v2 run server" + _AGENT,
         "localSandbox": "Pods of the Agent v2 shell workspace" + _AGENT,
         "ssrfProxy": "Pods of the squid SSRF proxy that api, worker and sandbox egress goes through.",

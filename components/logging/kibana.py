@@ -21,7 +21,7 @@ from components.catalog import CATALOG, ServiceKey
 from components.kube import EnvValue, SecretRef, empty_dir, http_probe, mount, object_meta, startup
 from components.logging.context import ELASTIC, LoggingContext, secret_volume
 from components.logging.settings import KIBANA_HOME, heap_mb
-from components.net.ingress import ingress_annotations
+from components.net.ingress import CLUSTER_ISSUER, ingress_annotations
 from components.routing import KIBANA_PREFIX
 from components.workload import WorkloadArgs, deploy
 
@@ -123,13 +123,18 @@ class Kibana(pulumi.ComponentResource):
             **ingress_annotations(dict(config.ingress.annotations), config.edge),
             f"{_NGINX}/whitelist-source-range": ",".join(config.edge.console_allow_list),
         }
+        tls = config.ingress.tls
+        if tls.mode == "cert-manager" and tls.cluster_issuer:
+            # The Secret of Dify's Ingress lives in Dify's namespace; cert-manager issues this
+            # namespace's own copy for the same host.
+            annotations[CLUSTER_ISSUER] = tls.cluster_issuer
         networking.Ingress(
             f"{name}-ingress",
             metadata=object_meta(CATALOG[KEY].name, ctx.logging, ctx.labels(KEY, "kibana"), annotations),
             spec=networking.IngressSpecArgs(
                 ingress_class_name=config.ingress.class_name,
-                # An Ingress names a Secret of its own namespace: the certificate of
-                # ingress.tlsSecretName must exist in the logging namespace too (README).
+                # An Ingress names a Secret of its own namespace: with ingress.tls.mode secret the
+                # certificate of ingress.tlsSecretName must be copied into the logging namespace (README).
                 tls=(
                     [networking.IngressTLSArgs(hosts=[config.host], secret_name=config.ingress.tls_secret_name)]
                     if config.ingress.tls_secret_name
