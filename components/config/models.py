@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
-from pydantic.alias_generators import to_camel
+from pydantic import Field, model_validator
 
 from components.config.aws import AwsSettings
+from components.config.base import ConfigModel
 from components.config.ingress_tls import IngressTls
 from components.config.logging import LoggingSettings
+from components.config.monitoring import MonitoringSettings
 from components.config.scaling import AutoscalingSettings
 from components.config.types import (
     BodySize,
@@ -31,10 +32,7 @@ from components.config.types import (
     Host,
     ImageTag,
     KubernetesVersion,
-    LabelKey,
     MemoryQuantity,
-    PromDuration,
-    PromSize,
     Registry,
     RequestRate,
     Singleton,
@@ -42,14 +40,7 @@ from components.config.types import (
 )
 from components.versions import DIFY_RELEASE
 
-
-class _Model(BaseModel):
-    model_config = ConfigDict(
-        alias_generator=to_camel,
-        populate_by_name=True,
-        extra="forbid",
-        frozen=True,
-    )
+_Model = ConfigModel
 
 
 Replicas = Field(default=1, ge=1, le=50)
@@ -284,51 +275,6 @@ class AppSettings(_Model):
     celery_worker_amount: Count = Field(default=4, ge=1, le=64)
     marketplace_enabled: Flag = True
     sqlalchemy_pool_size: Count = Field(default=30, ge=1, le=200)
-
-
-class AlertmanagerSettings(_Model):
-    receiver: Literal["none", "webhook", "slack"] = Field(
-        default="none",
-        description="Where alerts go; webhook and slack read their URL from the secret alertmanagerReceiverUrl.",
-    )
-    slack_channel: StrictStr | None = Field(default=None, description="Slack channel, with receiver slack.")
-    group_by: list[StrictStr] = Field(
-        default_factory=lambda: ["alertname", "namespace"],
-        description="Labels that group alerts into one notification.",
-    )
-
-
-class MonitoringSettings(_Model):
-    """Prometheus, Alertmanager, Grafana and exporters (components/monitoring/)."""
-
-    enabled: Flag = Field(default=False, description="Deploy monitoring and wire Dify's OpenTelemetry metrics to it.")
-    mode: Literal["bundled", "operator"] = Field(
-        default="bundled",
-        description="bundled: our own Prometheus, Alertmanager and Grafana; operator: ServiceMonitor, "
-        "PrometheusRule and dashboard ConfigMaps for an existing Prometheus Operator.",
-    )
-    retention: PromDuration = Field(
-        default="15d", description="How long Prometheus keeps samples (--storage.tsdb.retention.time)."
-    )
-    retention_size: PromSize = Field(
-        default="8GB", description="Most disk Prometheus's blocks may use (--storage.tsdb.retention.size)."
-    )
-    storage_size: MemoryQuantity = Field(default="10Gi", description="Prometheus's PersistentVolumeClaim.")
-    otel_sampling_percent: Count = Field(
-        default=10, ge=0, le=100, description="Percent of Dify requests traced (OTEL_SAMPLING_RATE); metrics count all."
-    )
-    alertmanager: AlertmanagerSettings = Field(default=AlertmanagerSettings(), description="Alert routing.")
-    dashboard_label: LabelKey = Field(
-        default="grafana_dashboard", description="Label the Grafana sidecar looks for on dashboard ConfigMaps."
-    )
-    operator_namespace: DnsLabel = Field(
-        default="monitoring", description="Namespace of the operator's Prometheus, allowed to scrape our exporters."
-    )
-    operator_labels: dict[str, StrictStr] = Field(
-        default_factory=dict,
-        description="Labels the operator's Prometheus selects monitors and rules by "
-        "(kube-prometheus-stack: release: <its release name>).",
-    )
 
 
 class StackConfig(_Model):
