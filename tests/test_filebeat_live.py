@@ -180,7 +180,7 @@ class LiveFilebeat:
 
     def drop(self, name: str, content: str) -> None:
         # Whole files appear at once (rename), as a rotated kubelet log would: the scanner's
-        # fingerprint identity ignores files shorter than 1024 bytes, so never catch one half written.
+        # fingerprint identity ignores files shorter than its 64 bytes, so never catch one half written.
         staging = self.containers.parent / (name + ".tmp")
         staging.write_text(content)
         staging.rename(self.containers / name)
@@ -284,6 +284,29 @@ def test_live_run_decodes_dify_json_lines_of_the_collected_namespaces_only(
     assert_dify_events(events)
     # No API server here: the processor finds no cluster and adds nothing.
     assert not any("kubernetes" in event for event in events)
+
+
+# A migration Job that fails at once: one short line, far under Filebeat's default 1024-byte
+# fingerprint (which would never read it), over the 64 bytes filebeat_config() sets.
+SHORT_LOG = "dify-migrate-1-16-1-x7k2p_dify_migrate-" + "b" * 64 + ".log"
+SHORT_LINE = (
+    '2026-12-01T10:20:00.000000001Z stderr F {"ts": "2026-12-01T10:20:00.000Z", "severity": "ERROR", '
+    '"service": "dify-api", "message": "upgrade-db failed"}\n'
+)
+
+
+def test_live_run_ships_a_short_log_of_a_pod_that_died_at_once(
+    rendered: dict[str, Any], live: Callable[[dict[str, Any]], LiveFilebeat], tmp_path: Path
+) -> None:
+    assert 64 < len(SHORT_LINE.encode()) < 1024
+    binary = filebeat()
+    isolated()
+    running = live(live_config(rendered, tmp_path / "out", kubeconfig=None))
+    running.drop(SHORT_LOG, SHORT_LINE)
+    running.start(binary)
+    (event,) = running.events(1)
+    assert json.loads(event["message"])["message"] == "upgrade-db failed"
+    assert event["stream"] == "stderr"
 
 
 POD = "dify-api-7d9f8b6c5-x2x4z"

@@ -301,6 +301,8 @@ def test_filebeat_collects_difys_namespaces_into_logstash() -> None:
     (stream,) = config["filebeat.inputs"]
     assert stream["paths"] == ["/var/log/containers/*_dify_*.log", "/var/log/containers/*_dify-sandbox_*.log"]
     assert stream["parsers"] == [{"container": {"stream": "all", "format": "auto"}}]
+    # The default 1024-byte fingerprint never reads a shorter file (tests/test_filebeat_live.py).
+    assert stream["prospector.scanner.fingerprint.length"] == 64
     assert config["output.logstash"] == {"hosts": ["dify-logstash.dify-logging:5044"]}
 
 

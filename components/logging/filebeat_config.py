@@ -50,6 +50,11 @@ def filebeat_config(*, namespaces: Sequence[str], logstash_hosts: Sequence[str])
                 "parsers": [{"container": {"stream": "all", "format": "auto"}}],
                 "prospector.scanner.symlinks": True,
                 "prospector.scanner.fingerprint.enabled": True,
+                # The fingerprint is the file's first bytes, and a file shorter than it is never
+                # read: at the default 1024 a container that logs one short error line and dies
+                # (a failed migration) would ship nothing. 64 bytes (the minimum) still hold the
+                # first CRI line's nanosecond timestamp and stream, unique per file.
+                "prospector.scanner.fingerprint.length": 64,
                 "file_identity.fingerprint": None,
                 "processors": [
                     {
