@@ -22,6 +22,7 @@ import base64
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -104,16 +105,19 @@ def test_tls_provider_signed_the_elasticsearch_certificates(
 ) -> None:
     tls = Counter(r["type"] for r in resources(deployed) if r["type"].startswith("tls:index/"))
     assert dict(tls) == variant.tls
-    if not variant.tls:
+    if not variant.tls:  # monitoring alone creates no pulumi-tls resources
         return
     # What reached the server is a chain the tls provider really built: the HTTP certificate is
     # signed by the CA, names the Service in the logging namespace, and matches its key.
     data = _certificates_secret(deployed, api)
+    assert sorted(data) == ["ca.crt", "http.crt", "http.key"]
     ca = x509.load_pem_x509_certificate(data["ca.crt"])
     http = x509.load_pem_x509_certificate(data["http.crt"])
     assert ca.extensions.get_extension_for_class(x509.BasicConstraints).value.ca
     assert http.issuer == ca.subject
     http.verify_directly_issued_by(ca)
+    # validity_period_hours 87600 (ten years) passed through the bridge to the Terraform provider.
+    assert http.not_valid_after_utc - http.not_valid_before_utc == timedelta(hours=87600)
     logging_ns = f"{variant.namespace}-logging"
     names = http.extensions.get_extension_for_class(x509.SubjectAlternativeName).value.get_values_for_type(x509.DNSName)
     assert names == [ELASTICSEARCH, f"{ELASTICSEARCH}.{logging_ns}", f"{ELASTICSEARCH}.{logging_ns}.svc", "localhost"]
