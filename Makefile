@@ -54,7 +54,7 @@ clean:
 tools:
 	tools/build.sh all
 
-## pulumi-tools: Pulumi CLI, Python language host, kubernetes + random providers from Go modules
+## pulumi-tools: Pulumi CLI, Python language host, kubernetes, random and tls providers from Go modules
 ## (cached in DIFY_TOOLS_CACHE; see tools/pulumi/README.md)
 .PHONY: pulumi-tools
 pulumi-tools:
@@ -73,8 +73,9 @@ logging-tools:
 
 ## e2e: both stacks applied to a real kube-apiserver (dry run, apply, read back, pod security), then
 ## the dev stack through the real Pulumi CLI and providers (preview and up under the policy pack, a
-## second up without changes, destroy), the pack's real-analyzer verdicts against the offline runner's, and
-## Filebeat's Kubernetes metadata from a real API server
+## second up without changes, destroy; as shipped, with monitoring, with monitoring and logging:
+## tests/e2e/test_pulumi_engine*.py), the pack's real-analyzer verdicts against the offline
+## runner's, and Filebeat's Kubernetes metadata from a real API server
 e2e: tools pulumi-tools logging-tools $(VENV)/.dev
 	DIFY_E2E=1 $(BIN)/python -m pytest -m e2e tests/e2e tests/test_policy_engine.py tests/test_filebeat_live.py
 

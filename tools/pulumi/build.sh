@@ -4,7 +4,7 @@
 #
 #   tools/pulumi/build.sh          # build what is missing, then print `export …` lines (see env)
 #   tools/pulumi/build.sh env      # only print PATH / PULUMI_HOME exports for the built tier
-#   tools/pulumi/build.sh cli|language-python|kubernetes|random   # one piece
+#   tools/pulumi/build.sh cli|language-python|kubernetes|random|tls   # one piece
 #
 # Layout, shared with tools/build.sh (DIFY_TOOLS_CACHE, default ~/.cache/dify-pulumi-tools):
 #   gomod/ (GOMODCACHE)  gobuild/ (GOCACHE)  logs/<piece>.log(.time)
@@ -38,6 +38,9 @@ k8s_plugin=4.34.2
 # random: the proxy refuses github.com/pulumi/pulumi-random/provider/v4 at every version;
 # tools/pulumi/random bridges the same Terraform provider itself (see its provider.go).
 random_plugin=4.21.4
+# tls: the proxy refuses github.com/pulumi/pulumi-tls/provider/v5 (and v4) at every version;
+# tools/pulumi/tls bridges the Terraform tls provider the same way (see its provider.go).
+tls_plugin=5.6.2
 
 mkdir -p "$cache/logs" "$bin" "$PULUMI_HOME"
 
@@ -113,26 +116,29 @@ build_kubernetes() {
   mv "$out.tmp" "$out"
 }
 
-build_random() {
-  local out="$bin/pulumi-resource-random" dir="$here/random"
-  fresh pulumi-resource-random "$dir" && return
-  local gen="$cache/src/pulumi-random-$random_plugin"
+# build_bridged NAME VERSION: a provider bridged here from its Terraform provider (NAME/, see
+# random/provider.go and tls/provider.go): tfgen writes schema.json and bridge-metadata.json,
+# which the provider binary embeds: build the generator, run it into a writable copy of the
+# provider command, build from that copy.
+build_bridged() {
+  local name="$1" version="$2"
+  local out="$bin/pulumi-resource-$name" dir="$here/$name" ldflag="-X dify.local/tools/pulumi/$name.Version=$version"
+  fresh "pulumi-resource-$name" "$dir" && return
+  local gen="$cache/src/pulumi-$name-$version"
   if [ ! -f "$gen/.prepared" ] || [ "$(cat "$gen/.prepared")" != "$(sources_sum x "$dir")" ]; then
-    # tfgen writes schema.json and bridge-metadata.json, which the provider binary embeds: build
-    # the generator, run it into a writable copy of the provider command, build from that copy.
     rm -rf "$gen"
     mkdir -p "$gen"
     cp -r "$dir/." "$gen/"
     chmod -R u+w "$gen"
-    measure random-tfgen bash -c "cd '$gen' && go build -trimpath -o '$gen/pulumi-tfgen-random' \
-      -ldflags '-X dify.local/tools/pulumi/random.Version=$random_plugin' ./cmd/pulumi-tfgen-random \
-      && PULUMI_SKIP_MISSING_MAPPING_ERROR=true ./pulumi-tfgen-random schema --out cmd/pulumi-resource-random"
+    measure "$name-tfgen" bash -c "cd '$gen' && go build -trimpath -o '$gen/pulumi-tfgen-$name' \
+      -ldflags '$ldflag' ./cmd/pulumi-tfgen-$name \
+      && PULUMI_SKIP_MISSING_MAPPING_ERROR=true ./pulumi-tfgen-$name schema --out cmd/pulumi-resource-$name"
     sources_sum x "$dir" >"$gen/.prepared"
   fi
-  measure random bash -c "cd '$gen' && go build -trimpath -o '$out.tmp' \
-    -ldflags '-s -w -X dify.local/tools/pulumi/random.Version=$random_plugin' ./cmd/pulumi-resource-random"
+  measure "$name" bash -c "cd '$gen' && go build -trimpath -o '$out.tmp' \
+    -ldflags '-s -w $ldflag' ./cmd/pulumi-resource-$name"
   mv "$out.tmp" "$out"
-  stamp pulumi-resource-random "$dir"
+  stamp "pulumi-resource-$name" "$dir"
 }
 
 install_plugin() { # NAME VERSION: install bin/pulumi-resource-NAME as that plugin unless it is already
@@ -147,6 +153,7 @@ install_plugin() { # NAME VERSION: install bin/pulumi-resource-NAME as that plug
 install_plugins() {
   install_plugin kubernetes "$k8s_plugin"
   install_plugin random "$random_plugin"
+  install_plugin tls "$tls_plugin"
 }
 
 print_env() {
@@ -164,17 +171,19 @@ case "${1:-all}" in
   cli) build_cli ;;
   language-python) build_language_python ;;
   kubernetes) build_kubernetes ;;
-  random) build_random ;;
+  random) build_bridged random "$random_plugin" ;;
+  tls) build_bridged tls "$tls_plugin" ;;
   plugins) install_plugins ;;
   all)
     build_cli
     build_language_python
     build_kubernetes
-    build_random
+    build_bridged random "$random_plugin"
+    build_bridged tls "$tls_plugin"
     install_plugins
     ;;
   *)
-    echo "usage: $0 [all|env|cli|language-python|kubernetes|random|plugins]" >&2
+    echo "usage: $0 [all|env|cli|language-python|kubernetes|random|tls|plugins]" >&2
     exit 2
     ;;
 esac
