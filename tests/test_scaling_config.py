@@ -152,6 +152,9 @@ def _prod(**overrides: Any) -> dict[str, str]:
     ],
 )
 def test_alb_mode_rules(ingress: dict[str, Any], edge: dict[str, Any], expected: str) -> None:
+    # A copy: popping from the parameter itself empties it for the next session in this process
+    # (mutmut runs the suite twice in one, stats then clean, and the second saw no scheme).
+    edge = dict(edge)
     scheme = edge.pop("scheme", None)
     raw = _prod(ingress=ingress, **({"edge": edge} if edge else {}))
     if scheme:
