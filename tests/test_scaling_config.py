@@ -164,6 +164,22 @@ def test_alb_mode_rules(ingress: dict[str, Any], edge: dict[str, Any], expected:
     assert raised.value.problems == [expected]
 
 
+# minReplicas = maxReplicas is a fixed size, not an error ("at most maxReplicas", found by mutmut:
+# components.config.scaling.x__bounds__mutmut_1, `>` → `>=`).
+@pytest.mark.parametrize(
+    ("settings", "service", "pods"),
+    [
+        ({"api": {"enabled": True, "minReplicas": 3, "maxReplicas": 3}}, "api", 3),
+        ({"keda": {"enabled": True, "minReplicas": 2, "maxReplicas": 2}}, "worker", 2),
+    ],
+    ids=["hpa", "keda"],
+)
+def test_min_equal_to_max_is_allowed(settings: dict[str, Any], service: str, pods: int) -> None:
+    config = parse_config({**BASELINE, **scaling(**settings)}, set())
+    assert config.autoscaling.min_pods(service, 1) == pods  # type: ignore[arg-type]
+    assert config.autoscaling.max_pods(service, 1) == pods  # type: ignore[arg-type]
+
+
 def test_worker_beat_has_no_autoscaling_and_stays_one() -> None:
     config = parse_config(BASELINE, set())
     assert "worker_beat" not in type(config.autoscaling).model_fields
