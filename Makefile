@@ -88,7 +88,8 @@ $(VENV)/.mutation: requirements.txt requirements-dev.txt requirements-mutation.t
 	$(BIN)/pip install --quiet -r requirements-mutation.txt
 	touch $(VENV)/.runtime $(VENV)/.dev $@
 
-## mutation: mutmut over components/ (app, net, data, routing, workload, kube); killed/checked per area
+## mutation: mutmut over components/ (app, net, data, routing, workload, kube, aws, scaling, logging and
+## their config modules); killed/checked per area
 ## (MUTANTS="<names or globs>" re-tests only those)
 mutation: $(VENV)/.mutation
 	$(BIN)/mutmut run --max-children $$(nproc) $(MUTANTS)

@@ -231,6 +231,9 @@ def test_irsa_policy_reaches_this_bucket_only(prod: Recording) -> None:
     role = one(prod, "aws:iam/role:Role")
     policy = inputs(prod, "aws:iam/rolePolicy:RolePolicy")
     assert policy["role"] == role.outputs["name"]
+    # Without the current language version IAM reads the document as 2008-10-17 (mutmut
+    # components.aws.identity.x_bucket_policy__mutmut_2/_3 renamed the key and survived).
+    assert json.loads(policy["policy"])["Version"] == "2012-10-17"
     assert json.loads(policy["policy"])["Statement"] == [
         {"Sid": "ListTheBucket", "Effect": "Allow", "Action": ["s3:ListBucket"], "Resource": arn},
         {

@@ -152,6 +152,9 @@ def _prod(**overrides: Any) -> dict[str, str]:
     ],
 )
 def test_alb_mode_rules(ingress: dict[str, Any], edge: dict[str, Any], expected: str) -> None:
+    # A copy: popping from the parameter itself empties it for the next session in this process
+    # (mutmut runs the suite twice in one, stats then clean, and the second saw no scheme).
+    edge = dict(edge)
     scheme = edge.pop("scheme", None)
     raw = _prod(ingress=ingress, **({"edge": edge} if edge else {}))
     if scheme:
@@ -159,6 +162,22 @@ def test_alb_mode_rules(ingress: dict[str, Any], edge: dict[str, Any], expected:
     with pytest.raises(ConfigError) as raised:
         parse_config(raw, set(stack_config("prod")[1]))
     assert raised.value.problems == [expected]
+
+
+# minReplicas = maxReplicas is a fixed size, not an error ("at most maxReplicas", found by mutmut:
+# components.config.scaling.x__bounds__mutmut_1, `>` → `>=`).
+@pytest.mark.parametrize(
+    ("settings", "service", "pods"),
+    [
+        ({"api": {"enabled": True, "minReplicas": 3, "maxReplicas": 3}}, "api", 3),
+        ({"keda": {"enabled": True, "minReplicas": 2, "maxReplicas": 2}}, "worker", 2),
+    ],
+    ids=["hpa", "keda"],
+)
+def test_min_equal_to_max_is_allowed(settings: dict[str, Any], service: str, pods: int) -> None:
+    config = parse_config({**BASELINE, **scaling(**settings)}, set())
+    assert config.autoscaling.min_pods(service, 1) == pods  # type: ignore[arg-type]
+    assert config.autoscaling.max_pods(service, 1) == pods  # type: ignore[arg-type]
 
 
 def test_worker_beat_has_no_autoscaling_and_stays_one() -> None:

@@ -57,13 +57,68 @@ MUTANTS = (
     Mutant("squid-private-range", "components/net/squid_conf.py", '    "100.64.0.0/10",\n    "127.0.0.0/8",\n',
            '    "127.0.0.0/8",\n'),
     Mutant("read-only-storage-root", "components/app/api_family.py",
-           'mount(STORAGE_VOLUME if with_storage else SCRATCH_STORAGE_VOLUME, STORAGE_PATH)', 'mount("tmp", "/tmp")'),
+           'mount(STORAGE_VOLUME if shared else SCRATCH_STORAGE_VOLUME, STORAGE_PATH)', 'mount("tmp", "/tmp")'),
     Mutant("sandbox-kill", "components/app/sandbox.py", '"FOWNER", "KILL"', '"FOWNER"'),
     Mutant("migration-everywhere", "components/app/env.py", '_bool(mode == "migration")', '"true"'),
     Mutant("package-size", "components/app/env.py", '"PLUGIN_MAX_PACKAGE_SIZE": PLUGIN_PACKAGE_MAX_BYTES,\n', ""),
     Mutant("beat-rolling", "components/app/worker_beat.py", 'strategy="Recreate"', 'strategy="RollingUpdate"'),
     Mutant("weaviate-anonymous", "components/data/weaviate.py", '"AUTHENTICATION_ANONYMOUS_ACCESS_ENABLED": "false"',
            '"AUTHENTICATION_ANONYMOUS_ACCESS_ENABLED": "true"'),
+    # The AWS managed data tier (prod): IRSA, S3, RDS, ElastiCache and the TLS Dify speaks to them.
+    Mutant("irsa-wrong-account", "components/aws/identity.py",
+           'f"system:serviceaccount:{namespace}:{service_account}"', 'f"system:serviceaccount:{namespace}:default"'),
+    Mutant("irsa-wrong-namespace", "components/aws/identity.py",
+           "args.oidc_provider_arn, args.issuer_host, args.namespace_name, args.service_account",
+           'args.oidc_provider_arn, args.issuer_host, "default", args.service_account'),
+    Mutant("irsa-no-audience", "components/aws/identity.py",
+           '                            f"{issuer_host}:aud": AUDIENCE,\n', ""),
+    Mutant("irsa-issuer-scheme", "components/config/aws.py",
+           'return (self.oidc_issuer_url or "").removeprefix("https://")', 'return self.oidc_issuer_url or ""'),
+    Mutant("s3-objects-not-covered", "components/aws/identity.py", '"Resource": f"{bucket_arn}/*",',
+           '"Resource": bucket_arn,'),
+    Mutant("s3-static-keys", "components/app/env.py", '"S3_USE_AWS_MANAGED_IAM": "true",',
+           '"S3_USE_AWS_MANAGED_IAM": "false",'),
+    Mutant("daemon-s3-api-names", "components/app/plugin_daemon.py", '"PLUGIN_STORAGE_OSS_BUCKET": objects.bucket,',
+           '"S3_BUCKET_NAME": objects.bucket,'),
+    Mutant("daemon-redis-plain", "components/app/plugin_daemon.py",
+           '        "REDIS_USE_SSL": "true" if redis.use_ssl else "false",\n', ""),
+    Mutant("broker-plain-redis", "components/data/endpoints.py", 'scheme = "rediss" if self.use_ssl else "redis"',
+           'scheme = "redis"'),
+    Mutant("db-sslmode-dropped", "components/app/env.py", 'env["DB_EXTRAS"] = "sslmode=require"',
+           'env["DB_EXTRAS"] = ""'),
+    Mutant("rds-unencrypted", "components/aws/database.py", "storage_encrypted=True,", "storage_encrypted=False,"),
+    Mutant("rds-deletable", "components/aws/database.py", "deletion_protection=True,", "deletion_protection=False,"),
+    Mutant("cache-plain-transit", "components/aws/cache.py", "transit_encryption_enabled=True,",
+           "transit_encryption_enabled=False,"),
+    # High availability and the connection budget.
+    Mutant("budget-no-overflow", "components/images/capacity.py", "SQLALCHEMY_MAX_OVERFLOW = 10",
+           "SQLALCHEMY_MAX_OVERFLOW = 0"),
+    Mutant("budget-at-hpa-minimum", "components/config/scaling.py",
+           "return settings.max_replicas if settings else replicas",
+           "return settings.min_replicas if settings else replicas"),
+    Mutant("hpa-min-max-swapped", "components/scaling/hpa.py",
+           "min_replicas=settings.min_replicas,\n                max_replicas=settings.max_replicas,",
+           "min_replicas=settings.max_replicas,\n                max_replicas=settings.min_replicas,"),
+    Mutant("pdb-blocks-drains", "components/kube.py", "max_unavailable=1, selector=", "max_unavailable=0, selector="),
+    Mutant("keda-queue-missing", "components/images/capacity.py", '    "dataset_summary",\n', ""),
+    Mutant("keda-trigger-missing", "components/scaling/keda.py", "for queue in settings.queues\n",
+           "for queue in settings.queues[1:]\n"),
+    Mutant("keda-wrong-database", "components/scaling/keda.py", '"databaseIndex": str(BROKER_DB),',
+           '"databaseIndex": "0",'),
+    Mutant("alb-old-tls", "components/net/alb.py", 'SSL_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"',
+           'SSL_POLICY = "ELBSecurityPolicy-2016-08"'),
+    # Central logging.
+    Mutant("logstash-superuser", "components/logging/logstash.py", '"ELASTICSEARCH_USER": WRITER_USER,',
+           '"ELASTICSEARCH_USER": "elastic",'),
+    Mutant("ilm-retention-off-by-one", "components/logging/settings.py", '"min_age": f"{retention_days}d"',
+           '"min_age": f"{retention_days + 1}d"'),
+    Mutant("filebeat-hostpath-writable", "components/logging/filebeat.py",
+           "*(mount(volume, path, read_only=True) for volume, path in LOG_PATHS.items()),",
+           "*(mount(volume, path) for volume, path in LOG_PATHS.items()),"),
+    Mutant("es-transport-plain", "components/logging/settings.py", '"xpack.security.transport.ssl.enabled": True,',
+           '"xpack.security.transport.ssl.enabled": False,'),
+    Mutant("kibana-no-allow-list", "components/logging/kibana.py",
+           '            f"{_NGINX}/whitelist-source-range": ",".join(config.edge.console_allow_list),\n', ""),
 )  # fmt: skip
 
 
@@ -107,7 +162,7 @@ def main(argv: list[str] | None = None) -> int:
     with ThreadPoolExecutor(args.jobs) as pool:
         results = list(pool.map(lambda m: run(m, sys.executable), chosen))
     for mutant, verdict, seconds in results:
-        print(f"{mutant.name:24} {verdict:32} {seconds:5.0f}s")
+        print(f"{mutant.name:28} {verdict:32} {seconds:5.0f}s")
     killed = sum(verdict.startswith("killed") for _, verdict, _ in results)
     print(f"realistic mutants: {killed}/{len(results)} killed")
     return 0 if killed == len(results) else 1
