@@ -3,6 +3,7 @@ labels and resources for a workload, and auto-named ConfigMaps in the area's own
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from typing import Any
 
@@ -16,16 +17,16 @@ from components.kube import ContainerSpec, SecurityProfile, labels, object_meta
 from components.versions import ImageKey, image, image_tag
 
 
-class AreaContext:
+class AreaContext(ABC):
     """Mixed into an area's frozen dataclass, which provides ``config``, ``instance`` and ``home``."""
 
     config: StackConfig
     instance: str
 
     @property
+    @abstractmethod
     def home(self) -> pulumi.Input[str]:
         """The area's own namespace (its Output, so objects are ordered after it)."""
-        raise NotImplementedError
 
     def image(self, key: ImageKey) -> str:
         return image(key, registry=self.config.image_registry)
