@@ -16,7 +16,9 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from components.catalog import CATALOG
+from components.core.connections import BROKER_DB
 from components.data.endpoints import DataStores
+from components.images.capacity import CELERY_QUEUES
 from components.kube import SecurityProfile, http_probe, mount, tcp_probe
 from components.monitoring.context import ContextArgs, MonitoringContext, run
 from components.monitoring.prometheus import dumps
@@ -24,32 +26,6 @@ from components.monitoring.prometheus import dumps
 core = k8s.core.v1
 NOBODY = SecurityProfile(run_as_user=65534, run_as_group=65534)
 
-# The queues a SELF_HOSTED worker consumes (dify@1.16.1 api/docker/entrypoint.sh:41); Celery's
-# Redis transport keeps each as a list named after the queue, in the broker's database.
-CELERY_QUEUES = [
-    "api_token",
-    "dataset",
-    "dataset_summary",
-    "priority_dataset",
-    "priority_pipeline",
-    "pipeline",
-    "mail",
-    "ops_trace",
-    "app_deletion",
-    "app_rbac",
-    "plugin",
-    "workflow_storage",
-    "conversation",
-    "workflow",
-    "schedule_poller",
-    "schedule_executor",
-    "triggered_workflow_dispatcher",
-    "trigger_refresh_publisher",
-    "trigger_refresh_executor",
-    "retention",
-    "workflow_based_app_execution",
-]
-BROKER_DB = 1  # components/core/connections.py: CELERY_BROKER_URL uses Redis db 1
 
 BLACKBOX_MODULES = {
     "modules": {
