@@ -16,7 +16,7 @@ from pydantic import AfterValidator, BeforeValidator, Field
 
 from components.config.base import ConfigModel
 from components.config.errors import key_path, problem
-from components.config.types import Count, Flag
+from components.config.types import Count, Flag, _strict_str
 from components.versions import AWS_ENGINES
 
 _REGION = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-[0-9]$")
@@ -32,12 +32,6 @@ _CACHE_NODE = re.compile(r"^cache\.[a-z0-9]+\.[a-z0-9]+$")
 _ENGINE_VERSION = re.compile(r"^[0-9]{1,2}\.[0-9]{1,2}$")
 # S3 general-purpose bucket naming rules, without dots: a dotted name breaks virtual-hosted TLS.
 _BUCKET = re.compile(r"^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$")
-
-
-def _strict_str(value: object) -> object:
-    if not isinstance(value, str):
-        raise ValueError("expected a string")  # noqa: TRY004 - pydantic reports ValueError, not TypeError
-    return value
 
 
 def _matching(pattern: re.Pattern[str], expected: str) -> Callable[[str], str]:

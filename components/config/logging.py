@@ -12,17 +12,16 @@ import re
 from typing import Annotated
 from urllib.parse import urlsplit
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
-from pydantic.alias_generators import to_camel
+from pydantic import AfterValidator, BeforeValidator, Field
 
+from components.config.base import ConfigModel
 from components.config.errors import key_path, problem
 from components.config.types import Count, DnsLabel, Flag, MemoryQuantity, _strict_int, _strict_str
 
 _USER = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.@-]{0,506}$")
 
 
-class _Model(BaseModel):
-    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid", frozen=True)
+_Model = ConfigModel
 
 
 def _es_url(value: str) -> str:
