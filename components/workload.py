@@ -229,6 +229,11 @@ class StatefulArgs:
     volumes: Sequence[core.VolumeArgs] = ()
     termination_grace_period_seconds: int = 60
     service_account: str | None = None
+    init_containers: Sequence[ContainerSpec] = ()
+    replicas: int = 1
+    # A clustered store (Elasticsearch): a headless Service publishing not-ready pods governs the
+    # set, so nodes find each other before the cluster forms, and all pods start together.
+    peer_discovery: bool = False
 
     @property
     def security(self) -> SecurityProfile:
@@ -246,18 +251,42 @@ class StatefulDeployed:
 
 
 def deploy_stateful(parent: pulumi.Resource, name: str, args: StatefulArgs) -> StatefulDeployed:
-    """A single-replica StatefulSet with one PVC template and a ClusterIP Service (dev data stores)."""
+    """A StatefulSet with one PVC template per pod and a ClusterIP Service (the data stores); with
+    ``peer_discovery`` also the governing headless Service, and with several replicas a PDB and the
+    zone/node spread."""
     component = args.entry.key
     object_labels = labels(component, args.instance, args.version)
     pod_selector = selector(component, args.instance)
     child = pulumi.ResourceOptions(parent=parent)
     svc = service(f"{name}-service", args.entry, args.namespace, object_labels, pod_selector, child)
+    governing = [svc]
+    service_name = args.entry.name
+    if args.peer_discovery:
+        service_name = f"{args.entry.name}-headless"
+        governing.append(
+            core.Service(
+                f"{name}-headless",
+                metadata=object_meta(service_name, args.namespace, object_labels),
+                spec=core.ServiceSpecArgs(
+                    type="ClusterIP",
+                    cluster_ip="None",
+                    publish_not_ready_addresses=True,
+                    selector=dict(pod_selector),
+                    ports=[
+                        core.ServicePortArgs(name=p.name, port=p.number, target_port=p.name, protocol="TCP")
+                        for p in args.entry.ports
+                    ],
+                ),
+                opts=child,
+            )
+        )
     stateful_set = apps.StatefulSet(
         f"{name}-statefulset",
         metadata=object_meta(args.entry.name, args.namespace, object_labels),
         spec=apps.StatefulSetSpecArgs(
-            replicas=1,
-            service_name=args.entry.name,
+            replicas=args.replicas,
+            service_name=service_name,
+            pod_management_policy="Parallel" if args.peer_discovery else None,
             selector=meta.LabelSelectorArgs(match_labels=pod_selector),
             # Keep the claims when the stack is scaled or destroyed: data outlives the workload.
             persistent_volume_claim_retention_policy=apps.StatefulSetPersistentVolumeClaimRetentionPolicyArgs(
@@ -269,6 +298,8 @@ def deploy_stateful(parent: pulumi.Resource, name: str, args: StatefulArgs) -> S
                     [args.container],
                     args.security,
                     volumes=args.volumes,
+                    init_containers=args.init_containers,
+                    topology_spread=spread(pod_selector) if args.replicas >= 2 else None,
                     termination_grace_period_seconds=args.termination_grace_period_seconds,
                     service_account=args.service_account,
                 ),
@@ -284,8 +315,10 @@ def deploy_stateful(parent: pulumi.Resource, name: str, args: StatefulArgs) -> S
                 )
             ],
         ),
-        opts=pulumi.ResourceOptions(parent=parent, depends_on=[svc]),
+        opts=pulumi.ResourceOptions(parent=parent, depends_on=governing),
     )
+    if args.replicas >= 2:
+        disruption_budget(f"{name}-pdb", args.entry.name, args.namespace, object_labels, pod_selector, child)
     return StatefulDeployed(stateful_set=stateful_set, service=svc)
 
 

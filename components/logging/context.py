@@ -11,24 +11,18 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from components.area import AreaContext
-from components.catalog import CATALOG, Entry, ServiceKey
+from components.catalog import CATALOG, ServiceKey
 from components.config.models import StackConfig
 from components.config.resources import effective_resources
 from components.kube import (
     ContainerSpec,
     SecurityProfile,
-    disruption_budget,
     empty_dir,
-    labels,
     mount,
-    object_meta,
-    pod_spec,
-    selector,
-    service,
 )
 from components.logging.steps import COPY_TARGET, STEP_ENV
-from components.versions import ImageKey, image_tag
-from components.workload import spread
+from components.versions import ImageKey
+from components.workload import StatefulArgs, deploy_stateful
 
 core = k8s.core.v1
 apps = k8s.apps.v1
@@ -100,88 +94,6 @@ def copy_config(
 
 
 @dataclass(kw_only=True)
-class ClaimedSet:
-    """A StatefulSet whose pods each keep claim ``data`` (and a governing headless Service)."""
-
-    entry: Entry
-    namespace: pulumi.Input[str]
-    instance: str
-    containers: Sequence[ContainerSpec]
-    init_containers: Sequence[ContainerSpec]
-    volumes: Sequence[core.VolumeArgs]
-    data_path_size: str
-    storage_class: str | None
-    replicas: int = 1
-    termination_grace_period_seconds: int = 120
-
-
-def claimed_set(parent: pulumi.Resource, name: str, args: ClaimedSet) -> tuple[apps.StatefulSet, core.Service]:
-    """The ClusterIP Service clients dial, a headless Service that gives every pod a stable DNS
-    name (and, publishing not-ready pods, lets Elasticsearch nodes find each other before the
-    cluster forms), the StatefulSet and, with several replicas, a PDB and zone spread."""
-    component = args.entry.key
-    security = args.containers[0].security
-    object_labels = labels(component, args.instance, image_tag(args.containers[0].image))
-    pod_selector = selector(component, args.instance)
-    child = pulumi.ResourceOptions(parent=parent)
-    svc = service(f"{name}-service", args.entry, args.namespace, object_labels, pod_selector, child)
-    headless = core.Service(
-        f"{name}-headless",
-        metadata=object_meta(f"{args.entry.name}-headless", args.namespace, object_labels),
-        spec=core.ServiceSpecArgs(
-            type="ClusterIP",
-            cluster_ip="None",
-            publish_not_ready_addresses=True,
-            selector=dict(pod_selector),
-            ports=[
-                core.ServicePortArgs(name=p.name, port=p.number, target_port=p.name, protocol="TCP")
-                for p in args.entry.ports
-            ],
-        ),
-        opts=child,
-    )
-    stateful_set = apps.StatefulSet(
-        f"{name}-statefulset",
-        metadata=object_meta(args.entry.name, args.namespace, object_labels),
-        spec=apps.StatefulSetSpecArgs(
-            replicas=args.replicas,
-            service_name=f"{args.entry.name}-headless",
-            # Nodes of one cluster must start together to elect a master.
-            pod_management_policy="Parallel",
-            selector=meta.LabelSelectorArgs(match_labels=pod_selector),
-            persistent_volume_claim_retention_policy=apps.StatefulSetPersistentVolumeClaimRetentionPolicyArgs(
-                when_deleted="Retain", when_scaled="Retain"
-            ),
-            template=core.PodTemplateSpecArgs(
-                metadata=meta.ObjectMetaArgs(labels=object_labels),
-                spec=pod_spec(
-                    args.containers,
-                    security,
-                    volumes=args.volumes,
-                    init_containers=args.init_containers,
-                    topology_spread=spread(pod_selector) if args.replicas >= 2 else None,
-                    termination_grace_period_seconds=args.termination_grace_period_seconds,
-                ),
-            ),
-            volume_claim_templates=[
-                core.PersistentVolumeClaimArgs(
-                    metadata=meta.ObjectMetaArgs(name="data", labels=object_labels),
-                    spec=core.PersistentVolumeClaimSpecArgs(
-                        access_modes=["ReadWriteOnce"],
-                        storage_class_name=args.storage_class,
-                        resources=core.VolumeResourceRequirementsArgs(requests={"storage": args.data_path_size}),
-                    ),
-                )
-            ],
-        ),
-        opts=pulumi.ResourceOptions(parent=parent, depends_on=[svc, headless]),
-    )
-    if args.replicas >= 2:
-        disruption_budget(f"{name}-pdb", args.entry.name, args.namespace, object_labels, pod_selector, child)
-    return stateful_set, svc
-
-
-@dataclass(kw_only=True)
 class ElasticNode:
     """Elasticsearch or Logstash: a claimed StatefulSet of an Elastic image whose config/ is an
     emptyDir filled by ``copy_config`` with the image's files and ours."""
@@ -209,14 +121,14 @@ def elastic_node(parent: pulumi.Resource, name: str, ctx: LoggingContext, node: 
         mount("logs", f"{node.home}/logs"),
         mount("tmp", "/tmp"),
     ]
-    claimed_set(
+    deploy_stateful(
         parent,
         name,
-        ClaimedSet(
+        StatefulArgs(
             entry=CATALOG[node.key],
             namespace=ctx.logging,
             instance=ctx.instance,
-            containers=[dataclasses.replace(node.container, mounts=[*standard, *node.container.mounts])],
+            container=dataclasses.replace(node.container, mounts=[*standard, *node.container.mounts]),
             init_containers=[
                 copy_config(ctx, node.key, node.image_key, node.home, {f: t for f, (_, t) in node.settings.items()})
             ],
@@ -227,9 +139,12 @@ def elastic_node(parent: pulumi.Resource, name: str, ctx: LoggingContext, node: 
                 empty_dir("tmp", "256Mi"),
                 *node.volumes,
             ],
-            data_path_size=node.storage_size,
+            data_volume="data",
+            storage_size=node.storage_size,
             storage_class=ctx.config.persistence.storage_class,
             replicas=node.replicas,
+            termination_grace_period_seconds=120,
+            peer_discovery=True,
         ),
     )
 
